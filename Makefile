@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up a virtual environment
+# first (torch 2.13.0 CPU from constraints.txt before anything else, so pip never pulls CUDA).
+
+PYTHON    ?= python3
+VENV      ?= .venv
+BIN       := $(VENV)/bin
+PY        := $(BIN)/python
+PIP       := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+STAMP     := $(VENV)/.installed-$(EXTRAS)
+EXTRAS    ?= test
+# The real data sets (MNIST, Fashion-MNIST, ECG5000, ODDS) beside the checkout.
+export SKLEARN_AE_DATA ?= $(abspath ../shared/data)
+# Test workers: one per core, each torch on one thread, so the two do not fight for the cores.
+PYTEST_WORKERS ?= 2
+
+.PHONY: all setup test demo bench docs clean
+
+all: test
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) torch==2.13.0
+	$(PIP) -e ".[$(EXTRAS)]"
+	touch $@
+
+setup: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(PY) -m sklearn_ae
+
+bench:
+	$(MAKE) EXTRAS=test,benchmark setup
+	$(PY) benchmarks/run_all.py
+
+docs:
+	$(MAKE) EXTRAS=docs,test setup
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated .pytest_cache

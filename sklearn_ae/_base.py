@@ -1,0 +1,571 @@
+"""The one shared base of every autoencoder estimator.
+
+Parameters, data validation, seeding, training through skorch, and the ``transform`` /
+``inverse_transform`` / ``score`` machinery are written here once. A family (dense, conv, ...)
+only says which torch module to build (``_module_params``) and how wide its code is
+(``_n_features_out``).
+"""
+
+import copy
+import warnings
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+
+from ._modules import ACTIVATIONS
+from ._net import ArrayDataset, AutoencoderNet, BatchIterator, DivergenceCheck
+
+LOSSES = {
+    "mse": torch.nn.MSELoss,
+    "mae": torch.nn.L1Loss,
+    "huber": torch.nn.HuberLoss,
+    "bce": torch.nn.BCELoss,
+}
+
+OPTIMIZERS = {
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    # scikit-learn's MLP defaults for SGD: momentum 0.9 with Nesterov's momentum.
+    "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+}
+
+#: Optimizer steps that ``max_iter='auto'`` aims at, and the bounds on the epochs it picks.
+AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 6000, 15, 200
+
+#: Training parameters shared by every family, documented once and spliced into each class's
+#: docstring by :func:`fill_doc` (``{training_parameters}``).
+TRAINING_PARAMETERS_DOC = """\
+loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
+        Reconstruction loss minimised during training: mean squared error, mean absolute
+        error, binary cross-entropy (needs `X` in [0, 1] and a sigmoid output) or Huber.
+
+    optimizer : {'adam', 'adamw', 'sgd'}, default='adam'
+        The torch optimizer. ``'sgd'`` uses momentum 0.9 with Nesterov's momentum, like
+        :class:`~sklearn.neural_network.MLPRegressor`.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty, passed to the optimizer as ``weight_decay`` (decoupled
+        from the gradient for ``'adamw'``).
+
+    batch_size : int or 'auto', default='auto'
+        Size of the minibatches. ``'auto'`` uses ``min(200, n_samples)`` as
+        :class:`~sklearn.neural_network.MLPRegressor` does. A value larger than the number of
+        samples is clipped, with a warning. The value used is stored in ``batch_size_``.
+
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the optimizer.
+
+    max_iter : int or 'auto', default='auto'
+        Maximum number of epochs (passes over the training data). ``'auto'`` picks enough
+        epochs for about 6000 optimizer steps, at least 15 and at most 200: small data sets
+        get many epochs, large ones few, so that the default fit takes about as long whatever
+        the number of samples. The value used is stored in ``max_iter_``.
+
+    tol : float, default=1e-4
+        Relative tolerance of the stopping rule: training stops when the monitored loss
+        (training loss, or validation loss with ``early_stopping=True``) has not improved by
+        at least ``tol`` times its best value for ``n_iter_no_change`` consecutive epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at every epoch.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data and stop when the
+        loss on it stops improving. The weights of the best epoch are restored at the end.
+
+    validation_fraction : float, default=0.1
+        Proportion of the training data held out for early stopping, in (0, 1). Only used
+        if ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without an improvement of at least ``tol`` before training stops.
+
+    warm_start : bool, default=False
+        When True, a new call to ``fit`` continues training the fitted network (if the
+        number of features and the dtype are unchanged) instead of starting from new
+        weights. ``n_iter_`` and ``loss_curve_`` keep counting.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the validation split. Pass an int for
+        reproducible results across calls: on CPU the same value gives identical weights.
+        Training runs inside :func:`torch.random.fork_rng`, so the caller's global torch
+        and numpy random states are left untouched.
+
+    verbose : int, default=0
+        ``0`` is silent; ``1`` or more prints one line per epoch (training loss, validation
+        loss, duration) while training.
+
+    device : str, default='cpu'
+        Torch device to train and predict on: ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or
+        ``'auto'`` (CUDA when available, else CPU). The device used is stored in
+        ``device_``. A fitted estimator pickles and loads on a CPU-only machine.
+
+    callbacks : list of skorch callbacks or None, default=None
+        Extra :mod:`skorch.callbacks` for power users (e.g. ``LRScheduler``, ``Checkpoint``,
+        ``ProgressBar``); each fit works on copies, so the objects passed are not modified."""
+
+#: Fitted attributes shared by every family (``{training_attributes}`` in docstrings).
+TRAINING_ATTRIBUTES_DOC = """\
+net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and ``net_.history``
+        skorch's record of the training.
+
+    n_iter_ : int
+        Number of epochs trained (over all calls to ``fit`` with ``warm_start=True``).
+
+    loss_curve_ : list of float
+        Training loss at the end of each epoch.
+
+    best_loss_ : float or None
+        Lowest training loss reached. None when ``early_stopping=True``, as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
+
+    validation_scores_ : list of float or None
+        Score on the validation split at each epoch: the negative validation loss, so
+        higher is better. None when ``early_stopping=False``.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, whose weights are kept. None when
+        ``early_stopping=False``.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature names
+        that are all strings.
+
+    device_ : str
+        The torch device the network was trained on.
+
+    batch_size_ : int
+        The minibatch size used.
+
+    max_iter_ : int
+        The maximum number of epochs used (resolved from ``max_iter='auto'``).
+
+    output_activation_ : str
+        The activation of the decoder's last layer (resolved from
+        ``output_activation='auto'``)."""
+
+
+def fill_doc(cls):
+    """Splice the shared parameter and attribute docs into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__.format(
+        training_parameters=TRAINING_PARAMETERS_DOC,
+        training_attributes=TRAINING_ATTRIBUTES_DOC,
+    )
+    return cls
+
+
+def as_tensor(X, dtype=None):
+    """A tensor sharing memory with ``X`` where possible (read-only memmaps included)."""
+    with warnings.catch_warnings():
+        # torch warns that writing to a read-only array is undefined; we never write to X.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.as_tensor(X, dtype=dtype)
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into a torch device string, or say what is wrong."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(
+            f"The 'device' parameter got {device!r}, which torch does not recognise. "
+            "Use 'cpu', 'cuda', 'cuda:N' or 'auto'."
+        ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available "
+            f"(torch {torch.__version__}). Use device='cpu', or device='auto' to take a GPU "
+            "only when there is one."
+        )
+    return device
+
+
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class of the autoencoder estimators. Not for direct use.
+
+    Subclasses implement :meth:`_module_params` and, where the code width is not
+    ``n_components``, the ``_n_features_out`` property.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "output_activation": [StrOptions({"auto", *ACTIVATIONS})],
+        "loss": [StrOptions(set(LOSSES))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str],
+        "callbacks": [list, None],
+    }
+
+    #: Rows per batch at inference; memory is bounded by one batch, not by the data.
+    _predict_batch_size = 1024
+
+    # ------------------------------------------------------------------ what a family provides
+
+    @abstractmethod
+    def _module_params(self, X, output_activation):
+        """Return ``(module_class, kwargs)`` of the torch module to train on ``X``."""
+
+    @property
+    def _n_features_out(self):
+        """Width of the code returned by ``transform``."""
+        return self.n_components
+
+    # ------------------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct `X`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Integer data are converted to float64; float32 data are trained
+            in float32 (faster) and float64 data in float64.
+
+        y : None
+            Ignored. Present for API consistency; an autoencoder's target is `X` itself.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._validate_fit_data(X)
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit to `X` and return its codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The codes of `X`, with the dtype of `X`.
+        """
+        X = self._validate_fit_data(X)
+        return self._fit(X)._transform(X)
+
+    def _validate_fit_data(self, X):
+        return validate_data(self, X, dtype=[np.float64, np.float32])
+
+    def _validate_data_for_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _check_data_dependent_params(self, X):
+        """The checks that need the data, with messages that name the parameter and a fix."""
+        n_samples = X.shape[0]
+        if self.early_stopping and n_samples < 2:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
+                f"of the samples, which needs at least 2 samples; got n_samples={n_samples}. "
+                "Pass more samples or set early_stopping=False."
+            )
+        if self.loss == "bce":
+            lo, hi = float(X.min()), float(X.max())
+            if lo < 0 or hi > 1:
+                raise ValueError(
+                    f"loss='bce' needs X in [0, 1]; got values in [{lo:g}, {hi:g}]. Scale X "
+                    "with sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+                )
+            if self.output_activation not in ("auto", "sigmoid", "logistic"):
+                raise ValueError(
+                    f"loss='bce' needs outputs in [0, 1], but output_activation="
+                    f"{self.output_activation!r} does not guarantee that. Use "
+                    "output_activation='sigmoid' or 'auto'."
+                )
+
+    def _resolve_output_activation(self, X):
+        if self.output_activation != "auto":
+            return self.output_activation
+        in_unit_interval = X.min() >= 0 and X.max() <= 1
+        return "sigmoid" if in_unit_interval else "identity"
+
+    def _resolve_batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the number of samples "
+                f"({n_samples}); it is clipped to {n_samples}."
+            )
+            return n_samples
+        return self.batch_size
+
+    def _resolve_max_iter(self, n_samples, batch_size):
+        if self.max_iter != "auto":
+            return self.max_iter
+        steps_per_epoch = -(-n_samples // batch_size)
+        return int(np.clip(AUTO_STEPS // steps_per_epoch, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS))
+
+    def _build_net(self, X, *, dtype, device, batch_size, max_iter, seed, output_activation):
+        module, module_kwargs = self._module_params(X, output_activation)
+        optimizer, optimizer_kwargs = OPTIMIZERS[self.optimizer]
+        early_stopping = EarlyStopping(
+            monitor="valid_loss" if self.early_stopping else "train_loss",
+            patience=self.n_iter_no_change,
+            threshold=self.tol,
+            threshold_mode="rel",
+            load_best=self.early_stopping,
+        )
+        callbacks = [
+            ("divergence_check", DivergenceCheck(type(self).__name__, self.learning_rate_init, max_iter)),
+            ("early_stopping", early_stopping),
+            *copy.deepcopy(self.callbacks or []),
+        ]
+        return AutoencoderNet(
+            module=module,
+            **{f"module__{key}": value for key, value in module_kwargs.items()},
+            module__dtype=dtype,
+            criterion=LOSSES[self.loss],
+            optimizer=optimizer,
+            lr=self.learning_rate_init,
+            optimizer__weight_decay=self.alpha,
+            **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
+            max_epochs=max_iter,
+            batch_size=batch_size,
+            dataset=ArrayDataset,
+            iterator_train=BatchIterator,
+            iterator_valid=BatchIterator,
+            iterator_train__shuffle=self.shuffle,
+            train_split=(
+                ValidSplit(self.validation_fraction, random_state=seed)
+                if self.early_stopping
+                else None
+            ),
+            callbacks=callbacks,
+            verbose=self.verbose,
+            device=device,
+        )
+
+    def _can_warm_start(self, X_tensor):
+        if not (self.warm_start and hasattr(self, "net_")):
+            return False
+        params = next(self.net_.module_.parameters())
+        return params.dtype == X_tensor.dtype and self._warm_start_shape_ == X_tensor.shape[1:]
+
+    def _fit(self, X):
+        """Train on validated `X`; set the fitted attributes only once training succeeded."""
+        self._check_data_dependent_params(X)
+        n_samples = X.shape[0]
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        device = resolve_device(self.device)
+        batch_size = self._resolve_batch_size(n_samples)
+        max_iter = self._resolve_max_iter(n_samples, batch_size)
+        X_tensor = as_tensor(X)
+
+        warm = self._can_warm_start(X_tensor)
+        if warm:
+            # Train a copy: a fit that fails (diverges, is interrupted by an error) leaves the
+            # fitted estimator as it was.
+            net = copy.deepcopy(self.net_)
+            net.set_params(max_epochs=max_iter, batch_size=batch_size)
+            output_activation = self.output_activation_
+        else:
+            output_activation = self._resolve_output_activation(X)
+        fork_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            if not warm:
+                net = self._build_net(
+                    X, dtype=X_tensor.dtype, device=device, batch_size=batch_size,
+                    max_iter=max_iter, seed=seed, output_activation=output_activation,
+                )
+                net.initialize()
+            epochs_before = len(net.history)
+            net.partial_fit(X_tensor)
+
+        self.net_ = net
+        self.device_ = device
+        self.batch_size_ = batch_size
+        self.max_iter_ = max_iter
+        self.output_activation_ = output_activation
+        self._warm_start_shape_ = X_tensor.shape[1:]
+        self._set_training_attributes(net, epochs_run=len(net.history) - epochs_before)
+        return self
+
+    def _set_training_attributes(self, net, epochs_run):
+        history = net.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        if self.early_stopping:
+            self.validation_scores_ = [-float(v) for v in history[:, "valid_loss"]]
+            self.best_validation_score_ = max(self.validation_scores_)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_)
+        stopper = dict(net.callbacks_)["early_stopping"]
+        converged = stopper.misses_ >= stopper.patience
+        if epochs_run >= self.max_iter_ and not converged:
+            warnings.warn(
+                f"{type(self).__name__}: Maximum iterations ({self.max_iter_}) reached and the "
+                "optimization hasn't converged yet. Increase max_iter, or set "
+                "early_stopping=True to stop on a validation split.",
+                ConvergenceWarning,
+            )
+
+    # ---------------------------------------------------------------------------- inference
+
+    def _predict(self, X, fn):
+        """``fn`` applied to validated `X` in batches, as a numpy array (module's dtype)."""
+        dtype = next(self.net_.module_.parameters()).dtype
+        out = self.net_.predict_batches(as_tensor(X, dtype), fn, self._predict_batch_size)
+        return out.numpy()
+
+    def transform(self, X):
+        """Encode `X`: return the latent code of each sample.
+
+        Deterministic: the network runs in evaluation mode.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The codes, with the dtype of `X` (float32 or float64).
+        """
+        X = self._validate_data_for_predict(X)
+        return self._transform(X)
+
+    def _transform(self, X):
+        return self._predict(X, self.net_.module_.encode).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            The decoded data, with the dtype of the codes.
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float64, np.float32])
+        n_out = self._n_features_out
+        if X.shape[1] != n_out:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__}.inverse_transform is "
+                f"expecting {n_out} features (the width of the code) as input."
+            )
+        return self._predict(X, self.net_.module_.decode).astype(X.dtype, copy=False)
+
+    def reconstruct(self, X):
+        """Encode and decode `X` in one pass: the autoencoder's reconstruction of `X`.
+
+        Equal to ``inverse_transform(transform(X))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data to reconstruct.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            The reconstruction, with the dtype of `X`.
+        """
+        X = self._validate_data_for_predict(X)
+        return self._predict(X, self.net_.module_).astype(X.dtype, copy=False)
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each sample.
+
+        Higher is better, as for :meth:`sklearn.decomposition.PCA.score_samples`; the error is
+        averaged over features, so values are comparable across data sets of different width.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-mean((X - reconstruct(X)) ** 2, axis=1)``, as float64.
+        """
+        X = self._validate_data_for_predict(X)
+        return self._score_samples(X)
+
+    def _score_samples(self, X):
+        module = self.net_.module_
+        errors = self._predict(X, lambda xb: ((module(xb) - xb) ** 2).flatten(1).mean(dim=1))
+        return -errors.astype(np.float64)
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error over `X`.
+
+        Higher is better, so :class:`~sklearn.model_selection.GridSearchCV` can select an
+        architecture with its default scoring.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            The mean of :meth:`score_samples`.
+        """
+        X = self._validate_data_for_predict(X)
+        return float(np.mean(self._score_samples(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,113 @@
+"""The private skorch net that trains every autoencoder.
+
+skorch runs the loop (epochs, callbacks, history, early stopping, device, pickling); this module
+adds what an autoencoder needs on top of it:
+
+- an unsupervised loss: a batch is ``(input, target)`` with ``target`` the clean rows, so ``fit``
+  takes ``y=None`` and no ``fit(X, X)`` is needed;
+- a fast path for in-memory data: :class:`ArrayDataset` and :class:`BatchIterator` slice whole
+  batches out of one tensor. skorch's default ``DataLoader`` collates sample by sample, which
+  made a small dense autoencoder about 1.5x slower than a hand-written torch loop;
+- a check that stops a diverging fit with an error instead of returning NaN codes.
+"""
+
+import math
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+
+__all__ = ["ArrayDataset", "BatchIterator", "DivergenceCheck", "AutoencoderNet"]
+
+
+class ArrayDataset(torch.utils.data.Dataset):
+    """The rows of one in-memory tensor; each row is both input and target."""
+
+    def __init__(self, X, y=None):
+        self.X = X
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.X[i]
+
+
+def _rows(dataset):
+    """The tensor of rows behind an :class:`ArrayDataset` or a ``Subset`` of one."""
+    if isinstance(dataset, ArrayDataset):
+        return dataset.X
+    if isinstance(dataset, torch.utils.data.Subset):
+        return _rows(dataset.dataset)[torch.as_tensor(dataset.indices, dtype=torch.long)]
+    raise TypeError(
+        f"BatchIterator needs an ArrayDataset or a Subset of one, got {type(dataset).__name__}."
+    )
+
+
+class BatchIterator:
+    """Yield ``(rows, rows)`` batches sliced straight out of a tensor.
+
+    A drop-in for ``torch.utils.data.DataLoader`` as skorch's ``iterator_train`` and
+    ``iterator_valid``. Shuffling draws a permutation from torch's global generator, which the
+    estimators seed inside ``torch.random.fork_rng``.
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False):
+        self.X = _rows(dataset)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        X, bs = self.X, self.batch_size
+        n = len(X)
+        if self.shuffle:
+            order = torch.randperm(n)
+            for start in range(0, n, bs):
+                xb = X[order[start : start + bs]]
+                yield xb, xb
+        else:
+            for start in range(0, n, bs):
+                xb = X[start : start + bs]
+                yield xb, xb
+
+
+class DivergenceCheck(Callback):
+    """Raise a clear error as soon as an epoch's training loss is NaN or infinite."""
+
+    def __init__(self, estimator_name, learning_rate_init, max_iter):
+        self.estimator_name = estimator_name
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            epoch = net.history[-1, "epoch"]
+            raise ValueError(
+                f"{self.estimator_name}: the training loss became {loss} at epoch {epoch} "
+                f"(of max_iter={self.max_iter}); the optimizer diverged. Lower "
+                f"learning_rate_init (got {self.learning_rate_init}), for example to "
+                f"{self.learning_rate_init / 10:g}, or scale X first (e.g. with StandardScaler)."
+            )
+
+
+class AutoencoderNet(NeuralNet):
+    """skorch ``NeuralNet`` for reconstruction: the loss compares the output with the target rows.
+
+    Private: estimators keep one as their fitted ``net_`` attribute.
+    """
+
+    def predict_batches(self, X, fn, batch_size):
+        """Apply ``fn`` (e.g. ``module_.encode``) to ``X`` batch by batch in eval mode.
+
+        Memory is bounded by one batch of inputs and outputs, not by the data.
+        """
+        self._set_training(False)
+        out = []
+        with torch.inference_mode():
+            for xb, _ in BatchIterator(ArrayDataset(X), batch_size):
+                out.append(fn(xb.to(self.device)).cpu())
+        return torch.cat(out)
