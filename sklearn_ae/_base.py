@@ -180,6 +180,17 @@ def as_tensor(X, dtype=None):
         return torch.as_tensor(X, dtype=dtype)
 
 
+def draw_seed(random_state):
+    """An int seed from ``random_state``, leaving numpy's global generator untouched.
+
+    ``check_random_state(None)`` is numpy's global generator, so drawing from it would
+    change the caller's random state; with ``None`` the seed comes from fresh OS entropy.
+    """
+    if random_state is None:
+        return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
 def resolve_device(device):
     """Turn the ``device`` parameter into a torch device string, or say what is wrong."""
     if device == "auto":
@@ -390,8 +401,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Train on validated `X`; set the fitted attributes only once training succeeded."""
         self._check_data_dependent_params(X)
         n_samples = X.shape[0]
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(self.random_state)
         device = resolve_device(self.device)
         batch_size = self._resolve_batch_size(n_samples)
         max_iter = self._resolve_max_iter(n_samples, batch_size)

@@ -24,11 +24,24 @@ ACTIVATIONS = {
 }
 
 
+def linear(n_in, n_out, dtype=torch.float32):
+    """A linear layer with Glorot-uniform weights and zero bias.
+
+    Keras' default initialisation: torch's default (uniform with bound 1/sqrt(fan_in)) starts
+    wide layers with small weights, and measured on Fashion-MNIST it trained a dense
+    autoencoder to a worse reconstruction in the same number of steps.
+    """
+    layer = nn.Linear(n_in, n_out, dtype=dtype)
+    nn.init.xavier_uniform_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
 def dense_stack(sizes, activation, last_activation, dtype=torch.float32):
     """Linear layers through ``sizes``, ``activation`` between them, ``last_activation`` last."""
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out, dtype=dtype))
+        layers.append(linear(n_in, n_out, dtype))
         is_last = i == len(sizes) - 2
         layers.append(ACTIVATIONS[last_activation if is_last else activation]())
     return nn.Sequential(*layers)

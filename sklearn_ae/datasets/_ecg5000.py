@@ -32,7 +32,11 @@ def load_ecg5000(*, data_home=None, return_X_y=False):
     if raw.shape[1] != 141:
         raise ValueError(f"{path} has {raw.shape[1]} columns; ECG5000's ecg.csv has 141 "
                          "(140 values and a label). Fetch the original file again.")
-    data, target = raw[:, :-1], raw[:, -1].astype(np.int64)
+    data, labels = raw[:, :-1], raw[:, -1]
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"{path}: the last column must hold the labels 0 and 1, found "
+                         f"{np.unique(labels)[:5]}. Fetch the original file again.")
+    target = labels.astype(np.int64)
     if return_X_y:
         return data, target
     return Bunch(data=data, target=target,

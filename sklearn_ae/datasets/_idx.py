@@ -13,18 +13,23 @@ _SUBSETS = {"train": "train", "test": "t10k"}
 def _read_idx(path, magic):
     with gzip.open(path, "rb") as f:
         data = f.read()
-    found = int.from_bytes(data[:4], "big")
+    found = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
     if found != magic:
         raise ValueError(f"{path} is not an idx file of the expected kind (magic {found}, "
                          f"expected {magic}); the file may be damaged or of another data set.")
     n_dims = magic & 0xFF
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
     offset = 4 + 4 * n_dims
+    if len(data) < offset:
+        raise ValueError(f"{path} ends inside its header ({len(data)} bytes); the file is "
+                         "damaged: fetch the original file again.")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
     expected = int(np.prod(shape))
     if len(data) - offset != expected:
-        raise ValueError(f"{path} is truncated: {len(data) - offset} bytes of data for shape "
-                         f"{shape}; fetch the original file again.")
-    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+        raise ValueError(f"{path} holds {len(data) - offset} bytes of data where its header "
+                         f"announces shape {shape} ({expected} bytes); the file is damaged: "
+                         "fetch the original file again.")
+    # A writable copy: frombuffer over bytes would give a read-only array.
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape).copy()
 
 
 def _load_idx_pair(name, subfolder, source, descr, subset, data_home, return_X_y, as_float):
@@ -38,15 +43,19 @@ def _load_idx_pair(name, subfolder, source, descr, subset, data_home, return_X_y
                                           name, source), 2051))
         labels.append(_read_idx(find_file(data_home, subfolder, f"{prefix}-labels-idx1-ubyte.gz",
                                           name, source), 2049))
+        if len(images[-1]) != len(labels[-1]):
+            raise ValueError(f"{name} {part} set: {len(images[-1])} images but "
+                             f"{len(labels[-1])} labels; the files do not belong together.")
     images = np.concatenate(images) if len(images) > 1 else images[0]
     target = (np.concatenate(labels) if len(labels) > 1 else labels[0]).astype(np.int64)
+    image_shape = images.shape[1:]
     data = images.reshape(len(images), -1)
     if as_float:
         data = data.astype(np.float32) / np.float32(255)
     if return_X_y:
         return data, target
-    return Bunch(data=data, target=target, images=data.reshape(-1, 28, 28),
-                 feature_names=[f"pixel_{i}" for i in range(784)], DESCR=descr)
+    return Bunch(data=data, target=target, images=data.reshape(-1, *image_shape),
+                 feature_names=[f"pixel_{i}" for i in range(data.shape[1])], DESCR=descr)
 
 
 def load_mnist(*, subset="train", data_home=None, return_X_y=False, as_float=True):

@@ -43,6 +43,9 @@ def load_odds(name, *, data_home=None, return_X_y=False):
                          "holds X and y.")
     data = np.asarray(mat["X"], dtype=np.float64)
     target = np.asarray(mat["y"]).ravel().astype(np.int64)
+    if len(target) != len(data):
+        raise ValueError(f"{path}: X has {len(data)} rows but y has {len(target)}; the file is "
+                         "damaged.")
     if return_X_y:
         return data, target
     return Bunch(data=data, target=target,

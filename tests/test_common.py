@@ -1,0 +1,32 @@
+"""scikit-learn's estimator checks over every public estimator, found by discovery."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_ae.utils import all_estimators
+
+#: Small, fast settings for each estimator under the checks; every other parameter is default.
+FAST_PARAMS = {
+    "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=5),
+}
+
+#: check name -> reason, per estimator. The goal is none at all.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _instances():
+    for name, cls in all_estimators():
+        yield cls(**FAST_PARAMS.get(name, {}))
+
+
+def test_every_estimator_has_fast_params():
+    # A new estimator must choose its fast settings, not run the checks at full size.
+    assert {name for name, _ in all_estimators()} == set(FAST_PARAMS)
+
+
+@parametrize_with_checks(
+    list(_instances()),
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

@@ -1,0 +1,532 @@
+"""Behaviour of AutoencoderTransformer and, through it, of the shared base."""
+
+import io
+import pickle
+import re
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
+
+from sklearn_ae import AutoencoderTransformer
+
+FAST = dict(hidden_layer_sizes=(16,), max_iter=10, random_state=0)
+
+
+def blobs(n=120, n_features=6, seed=0):
+    """Structured data: points near a 2-D plane embedded in n_features dimensions."""
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n, 2))
+    mixing = rng.normal(size=(2, n_features))
+    return latent @ mixing + 0.05 * rng.normal(size=(n, n_features))
+
+
+# --------------------------------------------------------------------------- training quality
+
+
+def test_loss_goes_down_on_structured_data(digits):
+    X, _ = digits
+    ae = AutoencoderTransformer(n_components=8, max_iter=30, random_state=0).fit(X)
+    assert ae.n_iter_ == len(ae.loss_curve_) == 30
+    assert ae.loss_curve_[-1] < 0.5 * ae.loss_curve_[0]
+    assert ae.best_loss_ == min(ae.loss_curve_)
+
+
+def test_beats_pca_at_the_same_code_width(digits):
+    # The point of a nonlinear PCA: lower reconstruction error than PCA for the same width.
+    X, _ = digits
+    ae = AutoencoderTransformer(n_components=8, max_iter=100, random_state=0).fit(X)
+    pca = PCA(n_components=8).fit(X)
+    pca_mse = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    assert -ae.score(X) < 0.8 * pca_mse
+
+
+def test_codes_cluster_the_digits(digits):
+    X, y = digits
+    ae = AutoencoderTransformer(n_components=10, max_iter=60, random_state=0).fit(X)
+    labels = KMeans(10, n_init=4, random_state=0).fit_predict(ae.transform(X))
+    assert normalized_mutual_info_score(y, labels) > 0.5
+
+
+def test_score_is_negative_mean_squared_reconstruction_error():
+    X = blobs()
+    ae = AutoencoderTransformer(**FAST).fit(X)
+    recon = ae.reconstruct(X)
+    expected = -np.mean((X - recon) ** 2, axis=1)
+    np.testing.assert_allclose(ae.score_samples(X), expected, rtol=1e-10)
+    assert ae.score_samples(X).dtype == np.float64
+    assert ae.score(X) == pytest.approx(expected.mean())
+    np.testing.assert_allclose(recon, ae.inverse_transform(ae.transform(X)), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------ resolved parameters
+
+
+def test_output_activation_auto_follows_the_data_range(digits):
+    X, _ = digits
+    assert AutoencoderTransformer(**FAST).fit(X).output_activation_ == "sigmoid"
+    scaled = StandardScaler().fit_transform(X)
+    assert AutoencoderTransformer(**FAST).fit(scaled).output_activation_ == "identity"
+    explicit = AutoencoderTransformer(output_activation="tanh", **FAST).fit(X)
+    assert explicit.output_activation_ == "tanh"
+    assert isinstance(explicit.net_.module_.decoder[-1], torch.nn.Tanh)
+
+
+def test_batch_size_and_max_iter_auto():
+    X = blobs(n=50)
+    ae = AutoencoderTransformer(hidden_layer_sizes=(4,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    # One batch per epoch: 6000 steps wanted, capped at 200 epochs.
+    assert ae.batch_size_ == 50
+    assert ae.max_iter_ == 200
+    large = AutoencoderTransformer()._resolve_max_iter(n_samples=60_000, batch_size=200)
+    assert large == 20  # 300 steps per epoch -> 6000 / 300
+    assert AutoencoderTransformer()._resolve_max_iter(n_samples=10**7, batch_size=200) == 15
+
+
+def test_batch_size_larger_than_data_is_clipped_with_a_warning():
+    X = blobs(n=30)
+    ae = AutoencoderTransformer(batch_size=64, **FAST)
+    msg = "Got batch_size=64 larger than the number of samples (30); it is clipped to 30."
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        ae.fit(X)
+    assert ae.batch_size_ == 30
+    assert np.isfinite(ae.transform(X)).all()
+
+
+def test_device_auto_resolves_and_cuda_is_refused_without_a_gpu():
+    X = blobs()
+    ae = AutoencoderTransformer(device="auto", **FAST).fit(X)
+    assert ae.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the error for a missing GPU cannot be raised")
+    msg = (
+        f"device='cuda' was requested but CUDA is not available (torch {torch.__version__}). "
+        "Use device='cpu', or device='auto' to take a GPU only when there is one."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        AutoencoderTransformer(device="cuda", **FAST).fit(X)
+
+
+def test_unknown_device_is_named_in_the_error():
+    msg = (
+        "The 'device' parameter got 'gpu0', which torch does not recognise. "
+        "Use 'cpu', 'cuda', 'cuda:N' or 'auto'."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        AutoencoderTransformer(device="gpu0", **FAST).fit(blobs())
+
+
+# ------------------------------------------------------------------------- dtypes and output
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_dtype_follows_input_dtype(dtype):
+    X = blobs().astype(dtype)
+    ae = AutoencoderTransformer(**FAST).fit(X)
+    assert next(ae.net_.module_.parameters()).dtype == torch.from_numpy(X).dtype
+    assert ae.transform(X).dtype == dtype
+    assert ae.reconstruct(X).dtype == dtype
+    assert ae.inverse_transform(ae.transform(X)).dtype == dtype
+    assert ae.fit_transform(X).dtype == dtype
+    # Other dtype at predict time: computed in the model's dtype, returned in the input's.
+    other = np.float64 if dtype == np.float32 else np.float32
+    assert ae.transform(X.astype(other)).dtype == other
+
+
+def test_integer_input_is_trained_as_float64():
+    X = np.random.RandomState(0).randint(0, 5, size=(40, 4))
+    ae = AutoencoderTransformer(**FAST).fit(X)
+    assert ae.transform(X).dtype == np.float64
+
+
+def test_feature_names_and_pandas_output():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(blobs(), columns=[f"f{i}" for i in range(6)])
+    ae = AutoencoderTransformer(n_components=3, **FAST).set_output(transform="pandas")
+    codes = ae.fit_transform(X)
+    names = ["autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
+    assert list(codes.columns) == names
+    assert list(ae.get_feature_names_out()) == names
+    assert list(ae.feature_names_in_) == list(X.columns)
+    assert list(ae.transform(X).index) == list(X.index)
+
+
+def test_fit_takes_y_none_and_ignores_y():
+    X = blobs()
+    a = AutoencoderTransformer(**FAST).fit(X).transform(X)
+    b = AutoencoderTransformer(**FAST).fit(X, y=np.arange(len(X))).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------------------- randomness
+
+
+def test_same_seed_gives_identical_weights_and_codes():
+    X = blobs()
+    a = AutoencoderTransformer(**FAST).fit(X)
+    b = AutoencoderTransformer(**FAST).fit(X)
+    for pa, pb in zip(a.net_.module_.parameters(), b.net_.module_.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=0, atol=0)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    c = AutoencoderTransformer(**{**FAST, "random_state": 1}).fit(X)
+    assert not np.allclose(a.transform(X), c.transform(X))
+
+
+def test_random_state_instance_and_early_stopping_split_are_reproducible():
+    X = blobs(n=200)
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, early_stopping=True)
+    a = AutoencoderTransformer(random_state=np.random.RandomState(3), **params).fit(X)
+    b = AutoencoderTransformer(random_state=np.random.RandomState(3), **params).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert a.validation_scores_ == b.validation_scores_
+
+
+def test_callers_global_random_state_is_untouched():
+    X = blobs()
+    torch.manual_seed(123)
+    np.random.seed(123)
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    AutoencoderTransformer(**{**FAST, "random_state": None, "early_stopping": True}).fit(X)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0] and np.array_equal(after[1], numpy_state[1])
+    assert after[2:] == numpy_state[2:]
+
+
+def test_transform_is_deterministic():
+    X = blobs()
+    ae = AutoencoderTransformer(**FAST).fit(X)
+    np.testing.assert_array_equal(ae.transform(X), ae.transform(X))
+    # Batch boundaries at inference do not change the result.
+    ae._predict_batch_size = 7
+    np.testing.assert_allclose(ae.transform(X), ae.fit(X).transform(X), rtol=1e-12)
+
+
+# ------------------------------------------------------------------- stopping and warm starts
+
+
+def test_convergence_warning_when_max_iter_is_reached():
+    msg = (
+        "AutoencoderTransformer: Maximum iterations (3) reached and the optimization hasn't "
+        "converged yet. Increase max_iter, or set early_stopping=True to stop on a "
+        "validation split."
+    )
+    with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
+        AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(blobs())
+
+
+def test_stops_when_the_training_loss_stalls():
+    # With tol=1.0 no epoch can improve the loss by 100%: training stops after
+    # n_iter_no_change epochs, without a ConvergenceWarning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ae = AutoencoderTransformer(
+            hidden_layer_sizes=(8,), max_iter=50, tol=1.0, n_iter_no_change=3, random_state=0
+        ).fit(blobs())
+    assert ae.n_iter_ == 4  # the first epoch sets the reference, then 3 misses
+
+
+def test_early_stopping_records_validation_scores_and_keeps_the_best():
+    X = blobs(n=300)
+    ae = AutoencoderTransformer(
+        hidden_layer_sizes=(8,), max_iter=40, early_stopping=True, n_iter_no_change=5,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    assert len(ae.validation_scores_) == ae.n_iter_
+    assert all(s <= 0 for s in ae.validation_scores_)
+    assert ae.best_validation_score_ == max(ae.validation_scores_)
+    assert ae.best_loss_ is None
+    # The held-out 10% is not trained on: 270 rows per epoch.
+    assert ae.net_.history[-1, "batches", -1, "train_batch_size"] <= 270
+
+
+def test_warm_start_continues_training():
+    X = blobs()
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(**params).fit(X)
+        first_curve = list(ae.loss_curve_)
+        ae.fit(X)
+    assert ae.n_iter_ == 10
+    assert ae.loss_curve_[:5] == first_curve
+    assert ae.loss_curve_[5] < first_curve[0]
+    # A cold refit starts over.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold = ae.set_params(warm_start=False).fit(X)
+    assert cold.n_iter_ == 5
+    assert cold.loss_curve_ == first_curve
+
+
+def test_warm_start_with_new_width_starts_over():
+    params = dict(hidden_layer_sizes=(8,), max_iter=4, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(**params).fit(blobs(n_features=6))
+        ae.fit(blobs(n_features=4))
+    assert ae.n_iter_ == 4
+    assert ae.n_features_in_ == 4
+
+
+# ------------------------------------------------------------------------------- divergence
+
+
+def test_diverging_loss_raises_an_error_naming_the_learning_rate_and_epoch():
+    X = blobs()
+    ae = AutoencoderTransformer(
+        hidden_layer_sizes=(8,), optimizer="sgd", learning_rate_init=1e3, max_iter=20,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match=r"AutoencoderTransformer: the training loss became "
+                       r"(nan|inf) at epoch \d+ \(of max_iter=20\); the optimizer diverged\. "
+                       r"Lower learning_rate_init \(got 1000\.0\), for example to 100, or scale"
+                       r" X first \(e\.g\. with StandardScaler\)\."):
+        ae.fit(X)
+    assert not hasattr(ae, "net_")
+
+
+def test_diverging_warm_start_loses_nothing():
+    X = blobs()
+    ae = AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5, random_state=0,
+                                warm_start=True, optimizer="sgd", learning_rate_init=1e-2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    codes, n_iter, curve = ae.transform(X), ae.n_iter_, list(ae.loss_curve_)
+    X_before = X.copy()
+    with pytest.raises(ValueError, match="the optimizer diverged"):
+        ae.fit(X * 1e30)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    assert ae.n_iter_ == n_iter and ae.loss_curve_ == curve
+    np.testing.assert_array_equal(X, X_before)
+
+
+# ---------------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "X, error, msg",
+    [
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), ValueError, "Input X contains NaN."),
+        (np.array([[1.0, np.inf], [0.0, 1.0]]), ValueError, "Input X contains infinity"),
+        (np.empty((0, 3)), ValueError,
+         "Found array with 0 sample(s) (shape=(0, 3)) while a minimum of 1 is required"),
+        (np.empty((3, 0)), ValueError,
+         "Found array with 0 feature(s) (shape=(3, 0)) while a minimum of 1 is required"),
+        (np.array([["a", "b"], ["c", "d"]]), ValueError, "could not convert string to float"),
+        (np.zeros((3, 2, 2)), ValueError,
+         "Found array with dim 3, while dim <= 2 is required by AutoencoderTransformer."),
+        (sp.csr_matrix(np.eye(3)), TypeError,
+         "Sparse data was passed for X, but dense data is required. Use '.toarray()' to "
+         "convert to a dense numpy array."),
+    ],
+    ids=["nan", "inf", "empty", "no-features", "strings", "3d", "sparse"],
+)
+def test_bad_input_at_fit_raises_scikit_learns_errors(X, error, msg):
+    ae = AutoencoderTransformer(**FAST)
+    with pytest.raises(error, match=re.escape(msg)):
+        ae.fit(X)
+    assert not hasattr(ae, "n_features_in_")
+
+
+def test_bad_input_at_transform():
+    ae = AutoencoderTransformer(**FAST).fit(blobs())
+    with pytest.raises(ValueError, match=re.escape(
+            "X has 4 features, but AutoencoderTransformer is expecting 6 features as input.")):
+        ae.transform(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=re.escape("Input X contains NaN.")):
+        ae.score_samples(np.full((2, 6), np.nan))
+    with pytest.raises(ValueError, match=re.escape(
+            "X has 3 features, but AutoencoderTransformer.inverse_transform is expecting 2 "
+            "features (the width of the code) as input.")):
+        ae.inverse_transform(np.zeros((2, 3)))
+    with pytest.raises(NotFittedError):
+        AutoencoderTransformer().transform(np.zeros((2, 6)))
+
+
+def test_single_sample_and_constant_columns_work():
+    X = blobs(n=1)
+    ae = AutoencoderTransformer(**FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes = ae.fit_transform(X)
+    assert codes.shape == (1, 2) and np.isfinite(codes).all()
+
+    X = blobs()
+    X[:, 2] = 3.5
+    ae = AutoencoderTransformer(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    assert np.abs(ae.reconstruct(X)[:, 2] - 3.5).max() < 0.2
+
+
+def test_data_dependent_parameter_errors():
+    with pytest.raises(ValueError, match=re.escape(
+            "early_stopping=True holds out validation_fraction=0.1 of the samples, which needs "
+            "at least 2 samples; got n_samples=1. Pass more samples or set "
+            "early_stopping=False.")):
+        AutoencoderTransformer(early_stopping=True, **FAST).fit(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=re.escape(
+            "loss='bce' needs X in [0, 1]; got values in [-1, 2]. Scale X with "
+            "sklearn.preprocessing.MinMaxScaler, or use loss='mse'.")):
+        AutoencoderTransformer(loss="bce", **FAST).fit(np.array([[-1.0, 2.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match=re.escape(
+            "loss='bce' needs outputs in [0, 1], but output_activation='identity' does not "
+            "guarantee that. Use output_activation='sigmoid' or 'auto'.")):
+        AutoencoderTransformer(loss="bce", output_activation="identity", **FAST).fit(
+            np.array([[0.0, 1.0], [0.5, 0.2]]))
+    with pytest.raises(ValueError, match=re.escape(
+            "hidden_layer_sizes must hold positive integers, got (8, 0). Pass e.g. (128,) or "
+            "(256, 64), or () for no hidden layer.")):
+        AutoencoderTransformer(hidden_layer_sizes=(8, 0)).fit(blobs())
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber", "bce"])
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+def test_every_loss_and_optimizer_trains(digits, loss, optimizer):
+    X, _ = digits
+    ae = AutoencoderTransformer(n_components=8, hidden_layer_sizes=(32,), loss=loss,
+                                optimizer=optimizer, max_iter=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X[:500])
+    assert ae.loss_curve_[-1] < ae.loss_curve_[0]
+
+
+def test_shallow_autoencoder_without_hidden_layers():
+    X = blobs()
+    ae = AutoencoderTransformer(hidden_layer_sizes=(), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    linear_layers = [m for m in ae.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linear_layers] == [(6, 2), (2, 6)]
+
+
+# -------------------------------------------------------------------- verbosity and callbacks
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    AutoencoderTransformer(**{**FAST, "max_iter": 3}, verbose=1, early_stopping=True).fit(
+        blobs(n=60))
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "valid_loss" in out and "dur" in out
+    epochs = [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert epochs == ["1", "2", "3"]
+
+
+def test_quiet_by_default(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AutoencoderTransformer(**FAST).fit(blobs())
+    assert capsys.readouterr().out == ""
+
+
+class EpochCounter(Callback):
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+def test_extra_skorch_callbacks_run_on_copies():
+    counter = EpochCounter()
+    ae = AutoencoderTransformer(callbacks=[counter], **FAST).fit(blobs())
+    used = [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, EpochCounter)]
+    assert len(used) == 1 and used[0].epochs == 10
+    assert counter.epochs == 0
+
+
+# ------------------------------------------------------------------------ sklearn composition
+
+
+def test_pipeline_scaler_autoencoder_kmeans(digits):
+    X, y = digits
+    pipe = make_pipeline(
+        StandardScaler(),
+        AutoencoderTransformer(n_components=10, hidden_layer_sizes=(32,), max_iter=40,
+                               random_state=0),
+        KMeans(10, n_init=4, random_state=0),
+    )
+    labels = pipe.fit_predict(X)
+    assert normalized_mutual_info_score(y, labels) > 0.45
+
+
+def test_grid_search_with_default_scoring_prefers_the_wider_code():
+    X = np.random.RandomState(0).normal(size=(150, 8)) @ np.random.RandomState(1).normal(
+        size=(8, 8))
+    search = GridSearchCV(
+        AutoencoderTransformer(max_iter=60, random_state=0),
+        {"n_components": [1, 6], "hidden_layer_sizes": [(16,), (32,)]},
+        cv=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X)
+    assert search.best_params_["n_components"] == 6
+    assert search.best_score_ < 0  # negative reconstruction error
+    assert search.best_estimator_.transform(X).shape == (150, 6)
+
+
+def test_cross_validation_clones_a_fresh_model_per_fold():
+    X = blobs(n=90)
+    ae = AutoencoderTransformer(**FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(ae, X, cv=3)
+        result = cross_validate(ae, X, cv=3, return_estimator=True)
+    assert scores.shape == (3,) and np.all(scores < 0)
+    nets = [est.net_ for est in result["estimator"]]
+    assert len({id(net) for net in nets}) == 3
+    assert len({id(net.module_) for net in nets}) == 3
+    assert not hasattr(ae, "net_")
+    unfitted = clone(result["estimator"][0])
+    assert not hasattr(unfitted, "net_")
+
+
+# ------------------------------------------------------------------------------ persistence
+
+
+def test_pickle_and_joblib_round_trips_give_identical_outputs(tmp_path):
+    X = blobs()
+    ae = AutoencoderTransformer(**FAST).fit(X)
+    restored = pickle.loads(pickle.dumps(ae))
+    path = tmp_path / "ae.joblib"
+    joblib.dump(ae, path)
+    loaded = joblib.load(path)
+    for other in (restored, loaded):
+        np.testing.assert_array_equal(other.transform(X), ae.transform(X))
+        np.testing.assert_array_equal(other.inverse_transform(ae.transform(X)),
+                                      ae.inverse_transform(ae.transform(X)))
+        np.testing.assert_array_equal(other.score_samples(X), ae.score_samples(X))
+        assert other.loss_curve_ == ae.loss_curve_
+
+
+def test_torch_save_state_dict_of_the_module():
+    # The trained torch module is plain torch: users can take it out.
+    X = blobs()
+    ae = AutoencoderTransformer(**FAST).fit(X)
+    buffer = io.BytesIO()
+    torch.save(ae.net_.module_.state_dict(), buffer)
+    assert buffer.getbuffer().nbytes > 0
