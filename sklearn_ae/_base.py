@@ -44,7 +44,7 @@ OPTIMIZERS = {
 }
 
 #: Optimizer steps that ``max_iter='auto'`` aims at, and the bounds on the epochs it picks.
-AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 6000, 15, 200
+AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 10_000, 10, 200
 
 #: Training parameters shared by every family, documented once and spliced into each class's
 #: docstring by :func:`fill_doc` (``{training_parameters}``).
@@ -57,21 +57,23 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
         The torch optimizer. ``'sgd'`` uses momentum 0.9 with Nesterov's momentum, like
         :class:`~sklearn.neural_network.MLPRegressor`.
 
-    alpha : float, default=1e-4
+    alpha : float, default=0.0
         Strength of the L2 penalty, passed to the optimizer as ``weight_decay`` (decoupled
-        from the gradient for ``'adamw'``).
+        from the gradient for ``'adamw'``). Off by default: with Adam, even ``1e-4`` raised
+        the Fashion-MNIST reconstruction error by a quarter in our measurements.
 
     batch_size : int or 'auto', default='auto'
         Size of the minibatches. ``'auto'`` uses ``min(200, n_samples)`` as
         :class:`~sklearn.neural_network.MLPRegressor` does. A value larger than the number of
         samples is clipped, with a warning. The value used is stored in ``batch_size_``.
 
-    learning_rate_init : float, default=1e-3
-        Initial learning rate of the optimizer.
+    learning_rate_init : float, default=2e-3
+        Initial learning rate of the optimizer. The default is twice Adam's usual 1e-3: for
+        the step budget of ``max_iter='auto'`` it reached a lower reconstruction error.
 
     max_iter : int or 'auto', default='auto'
         Maximum number of epochs (passes over the training data). ``'auto'`` picks enough
-        epochs for about 6000 optimizer steps, at least 15 and at most 200: small data sets
+        epochs for about 10,000 optimizer steps, at least 10 and at most 200: small data sets
         get many epochs, large ones few, so that the default fit takes about as long whatever
         the number of samples. The value used is stored in ``max_iter_``.
 

@@ -1,0 +1,63 @@
+"""Every public parameter, fitted attribute and method of every estimator is documented."""
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+from numpydoc.docscrape import ClassDoc, FunctionDoc
+
+import sklearn_ae
+from sklearn_ae.utils import all_estimators
+from test_common import FAST_PARAMS
+
+ESTIMATORS = all_estimators()
+
+
+def _documented(section):
+    names = set()
+    for item in section:
+        # numpydoc allows "a, b : type" for several names at once.
+        names.update(name.strip() for name in item.name.split(","))
+    return names
+
+
+@pytest.mark.parametrize("name, cls", ESTIMATORS)
+def test_every_parameter_is_documented(name, cls):
+    params = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    documented = _documented(ClassDoc(cls)["Parameters"])
+    assert params - documented == set(), f"{name}: undocumented parameters"
+    assert documented - params == set(), f"{name}: documented parameters that do not exist"
+
+
+@pytest.mark.parametrize("name, cls", ESTIMATORS)
+def test_every_fitted_attribute_is_documented(name, cls):
+    X = np.random.RandomState(0).uniform(size=(40, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = cls(**FAST_PARAMS[name]).fit(X)
+    fitted = {k for k in vars(est) if k.endswith("_") and not k.startswith("_")}
+    documented = _documented(ClassDoc(cls)["Attributes"])
+    assert fitted - documented == set(), f"{name}: undocumented fitted attributes"
+    # feature_names_in_ is only set for DataFrames; everything else documented must exist.
+    assert documented - fitted - {"feature_names_in_"} == set(), f"{name}: stale attributes"
+
+
+@pytest.mark.parametrize("name, cls", ESTIMATORS)
+def test_public_methods_have_numpydoc_docstrings(name, cls):
+    doc = ClassDoc(cls)
+    assert doc["Summary"] and doc["See Also"] and doc["Examples"], name
+    for method_name, method in inspect.getmembers(cls, inspect.isfunction):
+        if method_name.startswith("_") or method_name.startswith("set_"):
+            continue  # set_output / set_params / set_*_request come from scikit-learn
+        mdoc = FunctionDoc(method)
+        assert mdoc["Summary"], f"{name}.{method_name} has no summary"
+        params = set(inspect.signature(method).parameters) - {"self"}
+        assert params <= _documented(mdoc["Parameters"]), f"{name}.{method_name}"
+        assert mdoc["Returns"], f"{name}.{method_name}: no Returns"
+
+
+def test_public_names_are_exported():
+    assert set(sklearn_ae.__all__) >= {name for name, _ in ESTIMATORS}
+    for name in sklearn_ae.__all__:
+        assert hasattr(sklearn_ae, name)
