@@ -44,7 +44,7 @@ OPTIMIZERS = {
 }
 
 #: Optimizer steps that ``max_iter='auto'`` aims at, and the bounds on the epochs it picks.
-AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 10_000, 10, 200
+AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 8_000, 10, 200
 
 #: Training parameters shared by every family, documented once and spliced into each class's
 #: docstring by :func:`fill_doc` (``{training_parameters}``).
@@ -73,9 +73,14 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
 
     max_iter : int or 'auto', default='auto'
         Maximum number of epochs (passes over the training data). ``'auto'`` picks enough
-        epochs for about 10,000 optimizer steps, at least 10 and at most 200: small data sets
+        epochs for about 8,000 optimizer steps, at least 10 and at most 200: small data sets
         get many epochs, large ones few, so that the default fit takes about as long whatever
-        the number of samples. The value used is stored in ``max_iter_``.
+        the number of samples. The value used is stored in ``max_iter_``. A fit that
+        reaches an int ``max_iter`` before the stopping rule fires raises a
+        :class:`~sklearn.exceptions.ConvergenceWarning`, as in
+        :class:`~sklearn.neural_network.MLPRegressor`; with ``'auto'`` the budget is a
+        deliberate trade of time for quality and no warning is raised (``loss_curve_`` shows
+        whether the loss was still falling).
 
     tol : float, default=1e-4
         Relative tolerance of the stopping rule: training stops when the monitored loss
@@ -453,7 +458,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.best_loss_ = min(self.loss_curve_)
         stopper = dict(net.callbacks_)["early_stopping"]
         converged = stopper.misses_ >= stopper.patience
-        if epochs_run >= self.max_iter_ and not converged:
+        if epochs_run >= self.max_iter_ and not converged and self.max_iter != "auto":
             warnings.warn(
                 f"{type(self).__name__}: Maximum iterations ({self.max_iter_}) reached and the "
                 "optimization hasn't converged yet. Increase max_iter, or set "

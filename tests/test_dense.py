@@ -86,15 +86,17 @@ def test_output_activation_auto_follows_the_data_range(digits):
 
 def test_batch_size_and_max_iter_auto():
     X = blobs(n=50)
-    ae = AutoencoderTransformer(hidden_layer_sizes=(4,), random_state=0)
+    ae = AutoencoderTransformer(hidden_layer_sizes=(4,), n_iter_no_change=1000, random_state=0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", ConvergenceWarning)
         ae.fit(X)
-    # One batch per epoch: 10,000 steps wanted, capped at 200 epochs.
+    assert ae.n_iter_ == 200
+    # One batch per epoch: 8,000 steps wanted, capped at 200 epochs; no ConvergenceWarning
+    # for a budget the estimator chose itself.
     assert ae.batch_size_ == 50
     assert ae.max_iter_ == 200
     large = AutoencoderTransformer()._resolve_max_iter(n_samples=60_000, batch_size=200)
-    assert large == 33  # 300 steps per epoch -> 10,000 // 300
+    assert large == 26  # 300 steps per epoch -> 8,000 // 300
     assert AutoencoderTransformer()._resolve_max_iter(n_samples=10**7, batch_size=200) == 10
 
 
