@@ -3,11 +3,15 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklearn_ae import AutoencoderTransformer
 from sklearn_ae.utils import all_estimators
 
 #: Small, fast settings for each estimator under the checks; every other parameter is default.
 FAST_PARAMS = {
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=5),
+    "ReconstructionOutlierDetector": dict(
+        estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5)
+    ),
 }
 
 #: check name -> reason, per estimator. The goal is none at all.

@@ -1,0 +1,174 @@
+"""
+==========================================================
+Abnormal heartbeats: reconstruction error against a forest
+==========================================================
+
+This example trains :class:`~sklearn_ae.ReconstructionOutlierDetector` on the normal
+heartbeats of ECG5000 only and flags the beats it rebuilds badly, as in TensorFlow's
+autoencoder tutorial. It shows normal and abnormal beats next to their reconstructions,
+the histogram of the reconstruction errors with the threshold, and how the threshold moves
+without retraining. The baseline is :class:`~sklearn.ensemble.IsolationForest`, fit on the
+same beats; swapping the autoencoder for :class:`~sklearn.decomposition.PCA` is a second
+baseline, one parameter away.
+"""
+
+# %%
+# The data
+# --------
+#
+# ECG5000 holds 4,998 heartbeats of 140 samples each; 2,919 are labelled normal (1) and
+# 2,079 abnormal (0). The file is read from the folder named by the environment variable
+# ``SKLEARN_AE_DATA`` (nothing is downloaded). We split it as the tutorial does and keep
+# only the normal beats for training: the detector learns what normal looks like and is
+# never shown an abnormal beat. Float32 makes the autoencoder train faster on a CPU.
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from sklearn_ae.datasets import load_ecg5000
+
+X, y = load_ecg5000(return_X_y=True)
+X = X.astype(np.float32)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=21)
+X_normal = X_train[y_train == 1]
+print(f"{len(X_normal)} normal training beats; test set: {len(X_test)} beats, "
+      f"{int(y_test.sum())} normal and {int((y_test == 0).sum())} abnormal")
+
+# %%
+# Fitting the detector
+# --------------------
+#
+# The detector keeps its defaults: each of the 140 samples of a beat is scaled by its
+# median and interquartile range, a dense autoencoder with a code of
+# ``ceil(sqrt(140)) = 12`` values rebuilds the beat, and the score of a beat is its
+# negative mean absolute reconstruction error. The threshold (``contamination='auto'``)
+# lies three robust standard deviations above the median training error, so no guess of
+# the share of abnormal beats is needed.
+
+import time
+
+from sklearn.metrics import roc_auc_score
+
+from sklearn_ae import ReconstructionOutlierDetector
+
+detector = ReconstructionOutlierDetector(random_state=0)
+start = time.perf_counter()
+detector.fit(X_normal)
+print(f"fit in {time.perf_counter() - start:.1f} s, code width "
+      f"{detector.estimator_.n_components}, {detector.estimator_.n_iter_} epochs")
+
+
+def report(name, scores, labels):
+    """ROC-AUC of the scores, and accuracy / precision / recall of the labels (normal = 1)."""
+    normal = labels == 1
+    tp = np.sum(normal & (y_test == 1))
+    print(f"{name:>26}: ROC-AUC {roc_auc_score(y_test, scores):.3f}, accuracy "
+          f"{np.mean(normal == (y_test == 1)):.3f}, precision {tp / normal.sum():.3f}, "
+          f"recall {tp / (y_test == 1).sum():.3f}")
+
+
+report("autoencoder", detector.score_samples(X_test), detector.predict(X_test))
+
+# %%
+# Against IsolationForest and PCA
+# -------------------------------
+#
+# Both baselines are fit on the same normal beats with their defaults. PCA enters the
+# same detector through the ``estimator`` parameter, with a code of the same width as
+# the autoencoder's. ROC-AUC ranks the beats by score and does not depend on a
+# threshold; the other figures use each detector's own ``'auto'`` threshold. The
+# autoencoder ranks the beats better than the forest (higher ROC-AUC); PCA, on this data,
+# comes close to it, at a fraction of the fit time.
+
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+
+forest = IsolationForest(random_state=0).fit(X_normal)
+report("IsolationForest", forest.score_samples(X_test), forest.predict(X_test))
+pca_detector = ReconstructionOutlierDetector(PCA(n_components=12)).fit(X_normal)
+report("PCA reconstruction", pca_detector.score_samples(X_test), pca_detector.predict(X_test))
+
+# %%
+# Beats and their reconstructions
+# -------------------------------
+#
+# The autoencoder was trained on normal beats, so it rebuilds a normal beat closely and
+# bends an abnormal one towards the normal shape. The detector's fitted scaler and
+# estimator give the reconstruction in the units of the data. The shaded area is the
+# difference that the score measures.
+
+import matplotlib.pyplot as plt
+
+
+def rebuild(X):
+    Z = detector.scaler_.transform(X)
+    return detector.scaler_.inverse_transform(detector.estimator_.reconstruct(Z))
+
+
+fig, axes = plt.subplots(2, 3, figsize=(11, 5), sharex=True, sharey=True)
+rng = np.random.RandomState(0)
+for row, (label, name) in enumerate([(1, "normal"), (0, "abnormal")]):
+    beats = X_test[rng.choice(np.flatnonzero(y_test == label), 3, replace=False)]
+    errors = detector.reconstruction_error(beats)
+    for ax, beat, rebuilt, error in zip(axes[row], beats, rebuild(beats), errors):
+        ax.plot(beat, color="black", lw=1, label="beat")
+        ax.plot(rebuilt, color="tab:red", lw=1, label="reconstruction")
+        ax.fill_between(np.arange(len(beat)), beat, rebuilt, color="tab:red", alpha=0.2)
+        flagged = "flagged" if error > -detector.offset_ else "not flagged"
+        ax.set_title(f"{name}: error {error:.2f}, {flagged}", fontsize=9)
+axes[0, 0].legend(fontsize=8)
+fig.suptitle("Test beats and their reconstructions by the autoencoder")
+fig.tight_layout()
+
+# %%
+# The errors and the threshold
+# ----------------------------
+#
+# The histogram shows the reconstruction errors of the normal and abnormal test beats on
+# a log scale, with the ``'auto'`` threshold (median + 3 robust standard deviations of
+# the training errors).
+# :meth:`~sklearn_ae.ReconstructionOutlierDetector.set_threshold` moves the threshold
+# without retraining the network: ``threshold='mean_std', n_std=1`` is the tutorial's rule
+# (mean + 1 standard deviation), and ``contamination=0.05`` flags the 5% of the training
+# beats rebuilt worst. With normal as the positive class, as in the tutorial, false alarms
+# lower the recall and missed abnormal beats lower the precision: a lower threshold trades
+# the second for the first.
+
+errors = detector.reconstruction_error(X_test)
+thresholds = {"median + 3 robust std ('auto')": -detector.offset_}
+detector.set_threshold(threshold="mean_std", n_std=1)
+thresholds["mean + 1 std (tutorial)"] = -detector.offset_
+report("autoencoder, mean + 1 std", detector.score_samples(X_test), detector.predict(X_test))
+detector.set_threshold(contamination=0.05)
+thresholds["5% of the training beats"] = -detector.offset_
+report("autoencoder, 5%", detector.score_samples(X_test), detector.predict(X_test))
+
+fig, ax = plt.subplots(figsize=(8, 4))
+bins = np.logspace(np.log10(errors.min()), np.log10(errors.max()), 60)
+ax.hist(errors[y_test == 1], bins=bins, alpha=0.6, label="normal test beats")
+ax.hist(errors[y_test == 0], bins=bins, alpha=0.6, label="abnormal test beats")
+for (name, value), style in zip(thresholds.items(), ["-", "--", ":"]):
+    ax.axvline(value, color="black", ls=style, label=f"threshold: {name}")
+ax.set_xscale("log")
+ax.set_xlabel("reconstruction error (mean absolute, scaled units)")
+ax.set_ylabel("beats")
+ax.legend(fontsize=8)
+fig.tight_layout()
+
+# %%
+# Where in the beat the anomalies are
+# -----------------------------------
+#
+# ``reconstruction_error(X, per_feature=True)`` gives one error per sample of the beat.
+# Averaged over the abnormal test beats it shows which part of the heartbeat the
+# autoencoder fails to rebuild for them; for normal beats it stays low everywhere.
+
+per_feature = detector.reconstruction_error(X_test, per_feature=True)
+fig, ax = plt.subplots(figsize=(8, 3))
+ax.plot(per_feature[y_test == 1].mean(axis=0), label="normal test beats")
+ax.plot(per_feature[y_test == 0].mean(axis=0), label="abnormal test beats")
+ax.set_xlabel("sample of the beat")
+ax.set_ylabel("mean absolute error")
+ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()

@@ -1,0 +1,503 @@
+"""Outlier detection by reconstruction error: :class:`ReconstructionOutlierDetector`."""
+
+import math
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import RobustScaler, StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import draw_seed
+from ._dense import AutoencoderTransformer
+
+
+class _RobustScaler(RobustScaler):
+    """Median and interquartile range, with the standard deviation where the IQR is zero.
+
+    ``unit_variance=True`` divides the IQR by that of a standard normal (1.349), so that a
+    normal feature ends with unit variance, as with StandardScaler. A feature constant on at
+    least half of the rows has a zero IQR, which scikit-learn's RobustScaler replaces by 1:
+    the feature would keep its raw unit and could dominate the errors. Its standard deviation
+    is used instead (and 1 only for a constant feature).
+    """
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        X = np.asarray(X)
+        q1, q3 = np.percentile(X, self.quantile_range, axis=0)
+        std = X.std(axis=0)
+        fallback = np.where(std > 0, std, 1.0)
+        self.scale_ = np.where(q3 - q1 > 0, self.scale_, fallback)
+        return self
+
+
+#: Robust standard deviation per median absolute deviation: 1 / Phi^-1(3/4), so that the
+#: two agree for normally distributed data.
+MAD_TO_STD = 1.482602218505602
+
+SCALERS = {
+    "standard": StandardScaler,
+    "robust": lambda: _RobustScaler(unit_variance=True),
+}
+
+#: The default autoencoder, for tabular data: a ``ceil(sqrt(n_features))`` code (see
+#: :func:`default_n_components`), one hidden layer of 64 units, minibatches of 32 so that
+#: small data sets still get a few thousand optimizer steps, the MAE loss and a strong L2
+#: penalty. Both keep the network from learning to rebuild the rare outliers of a
+#: contaminated training set: the MAE lets them pull the weights less than the squared
+#: error would, and the penalty keeps the map smooth, so that what only a few training
+#: rows show is the first thing it fails to rebuild.
+DEFAULT_AUTOENCODER = dict(hidden_layer_sizes=(64,), batch_size=32, loss="mae", alpha=1e-2)
+
+
+def default_n_components(n_features):
+    """Code width of the default autoencoder: ``ceil(sqrt(n_features))``, below ``n_features``.
+
+    A bottleneck well below the input width, so that the network must learn the structure of
+    the normal rows instead of copying them, and wide enough to keep it on tens of features.
+    """
+    return max(1, min(n_features - 1, math.ceil(math.sqrt(n_features))))
+
+
+class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
+    """Flag the samples that a reconstruction model rebuilds worst.
+
+    A reconstruction model (an autoencoder by default, or any transformer with
+    ``transform`` and ``inverse_transform``, such as :class:`~sklearn.decomposition.PCA`)
+    is fit on (mostly) normal data. Each sample is then scored by how badly the model
+    rebuilds it: :meth:`score_samples` is the negative mean reconstruction error, so that,
+    as for :class:`~sklearn.ensemble.IsolationForest`, lower means more abnormal, and
+    :meth:`predict` returns -1 for outliers and 1 for inliers. Swapping the autoencoder for
+    PCA is a change of the ``estimator`` parameter.
+
+    **Scaling.** Tabular features come in different units, and a reconstruction error
+    summed over them would be decided by the feature with the largest unit. The detector
+    therefore scales every feature with statistics of the training data before it reaches
+    the estimator, and measures the reconstruction error in these scaled units, so that
+    each feature weighs the same in the score whatever its unit. ``scale='robust'`` (the
+    default) subtracts the median and divides by the interquartile range (IQR) over 1.349,
+    which is the standard deviation for normally distributed data; a feature whose IQR is
+    zero (constant on at least half of the rows) is divided by its standard deviation
+    instead, so no feature keeps its raw unit. Robust statistics matter because the
+    training data may hold outliers: with ``scale='standard'`` (mean and standard
+    deviation) an extreme value inflates the standard deviation of its feature, which then
+    shrinks and hides the other unusual values of that feature. ``scale=None`` leaves `X`
+    as it is, for data already on one scale (pixels, the samples of a signal) or an
+    estimator that scales for itself.
+
+    **Threshold.** ``offset_`` separates inliers from outliers. With a float
+    ``contamination`` it is the ``contamination`` quantile of the training scores, as in
+    :class:`~sklearn.ensemble.IsolationForest`. With ``contamination='auto'`` no guess of
+    the proportion of outliers is needed: a sample is an outlier when its error lies more
+    than ``n_std`` robust standard deviations above the median of the training errors,
+    where the robust standard deviation is 1.4826 times the median absolute deviation
+    (MAD). This is Hampel's identifier, the robust form of the three-sigma rule: the median
+    and the MAD do not move when up to half of the training samples are outliers, so the
+    same rule serves clean training data (novelty detection) and contaminated data, where
+    a mean and a standard deviation would be inflated by the very outliers to be found. For
+    normally distributed errors it flags 0.13% of the training samples with the default
+    ``n_std=3``; reconstruction errors usually have a longer right tail, and it flags a few
+    percent. ``threshold='mean_std'`` uses the mean and the standard deviation instead;
+    with ``n_std=1`` it is the rule of TensorFlow's ECG5000 autoencoder tutorial.
+    :meth:`set_threshold` changes the threshold without refitting.
+
+    Parameters
+    ----------
+    estimator : object, default=None
+        The reconstruction model: any estimator with ``fit``, ``transform`` and
+        ``inverse_transform`` (an autoencoder of this package, PCA, a
+        :class:`~sklearn.pipeline.Pipeline` of such steps). A sample is rebuilt as
+        ``estimator.reconstruct(X)`` where the estimator has that method, else as
+        ``estimator.inverse_transform(estimator.transform(X))``. The estimator is cloned:
+        the object passed is never fitted or changed. None uses an
+        :class:`~sklearn_ae.AutoencoderTransformer` for tabular data, the same for every
+        data set: ``n_components=ceil(sqrt(n_features))`` (at most ``n_features - 1``),
+        one hidden layer of 64 units, ``batch_size=32`` (small data sets still get
+        thousands of optimizer steps within ``max_iter='auto'``), ``loss='mae'`` (the
+        outliers of a contaminated training set pull the network less than with the
+        squared error) and ``alpha=1e-2``, an L2 penalty strong enough that the network
+        does not learn to rebuild the patterns of a few rows; every other parameter at its
+        default. Its fixed budget of epochs is
+        part of the default, so it raises no ``ConvergenceWarning``. Like every
+        autoencoder of this package it trains in the dtype of `X`: pass float32 data for a
+        fit about twice as fast on a CPU.
+
+    contamination : 'auto' or float, default='auto'
+        The proportion of outliers expected in the training data, in (0, 0.5]: ``offset_``
+        is then the ``contamination`` quantile of the training scores, so that this
+        proportion of the training samples is flagged. With ``'auto'``, the threshold on the
+        error is set by the rule ``threshold`` from the training errors.
+
+    threshold : {'median_mad', 'mean_std'}, default='median_mad'
+        The rule of ``contamination='auto'`` (ignored for a float ``contamination``): the
+        threshold on the error is ``centre + n_std * spread`` of the training errors, with
+        ``'median_mad'`` their median and robust standard deviation (1.4826 times their
+        median absolute deviation; their standard deviation if that is zero), with
+        ``'mean_std'`` their mean and standard deviation.
+
+    n_std : float, default=3.0
+        Number of (robust) standard deviations above the centre of the training errors at
+        which ``threshold`` puts the threshold. ``threshold='mean_std', n_std=1``
+        reproduces TensorFlow's ECG5000 tutorial.
+
+    metric : {'mae', 'mse'}, default='mae'
+        The reconstruction error of a sample: the mean over features of the absolute
+        (``'mae'``) or squared (``'mse'``) differences between the sample and its
+        reconstruction. ``'mae'``, the loss of the default autoencoder, lets a single badly
+        rebuilt feature weigh less; ``'mse'`` suits least-squares models such as PCA.
+
+    scale : {'robust', 'standard'} or None, default='robust'
+        How features are scaled before they reach the estimator; errors are measured on the
+        same scale (see above). ``'robust'``: median and IQR (standard deviation where the
+        IQR is zero), with :class:`~sklearn.preprocessing.RobustScaler`;
+        ``'standard'``: :class:`~sklearn.preprocessing.StandardScaler`; None: no scaling.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the estimator: every ``random_state`` parameter of the (cloned) estimator
+        that is None, nested ones included, is set to a seed drawn from it, so that an int
+        gives reproducible scores. Seeds set on the estimator itself are kept. With None,
+        the estimator is left as it is.
+
+    Attributes
+    ----------
+    estimator_ : object
+        The fitted clone of ``estimator`` (or the fitted default autoencoder).
+
+    scaler_ : RobustScaler, StandardScaler or None
+        The fitted scaler applied before the estimator; None if ``scale=None``.
+
+    offset_ : float
+        Offset used to define the decision function from the raw scores, with
+        ``decision_function = score_samples - offset_``: a sample is an outlier when its
+        reconstruction error exceeds ``-offset_``.
+
+    train_scores_ : ndarray of shape (n_samples,)
+        :meth:`score_samples` of the training data, kept so that :meth:`set_threshold`
+        can recompute ``offset_`` without refitting.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature names
+        that are all strings.
+
+    See Also
+    --------
+    sklearn.ensemble.IsolationForest : Outlier detection by random partitioning.
+    sklearn.neighbors.LocalOutlierFactor : Outlier detection by local density.
+    sklearn.covariance.EllipticEnvelope : Outlier detection for Gaussian data.
+    sklearn.decomposition.PCA : A linear reconstruction model, to pass as ``estimator``.
+    AutoencoderTransformer : The default reconstruction model.
+
+    Notes
+    -----
+    Training errors are slightly optimistic: the model has seen those rows. On new normal
+    data the rule of ``contamination='auto'`` therefore flags a little more than it does on
+    the training data; raise ``n_std`` if false alarms matter more than misses. The
+    threshold can be moved after fitting with :meth:`set_threshold`, from the training
+    scores kept in ``train_scores_``.
+
+    Unlike PyOD's detectors, :meth:`predict` returns -1 / 1 and :meth:`score_samples` is
+    higher for normal samples, as everywhere in scikit-learn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn_ae import ReconstructionOutlierDetector
+    >>> rng = np.random.RandomState(0)
+    >>> z = rng.normal(size=(300, 1))
+    >>> X = np.hstack([z, 2 * z, -z]) + 0.1 * rng.normal(size=(300, 3))
+    >>> detector = ReconstructionOutlierDetector(PCA(n_components=1)).fit(X)
+    >>> detector.predict([[1.0, 2.0, -1.0], [1.0, 2.0, 3.0]])
+    array([ 1, -1])
+    >>> errors = detector.reconstruction_error([[1.0, 2.0, 3.0]], per_feature=True)
+    >>> int(errors.argmax())  # the feature that breaks the pattern
+    2
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "threshold": [StrOptions({"median_mad", "mean_std"})],
+        "n_std": [Interval(Real, 0, None, closed="left")],
+        "metric": [StrOptions({"mae", "mse"})],
+        "scale": [StrOptions(set(SCALERS)), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        contamination="auto",
+        threshold="median_mad",
+        n_std=3.0,
+        metric="mae",
+        scale="robust",
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.contamination = contamination
+        self.threshold = threshold
+        self.n_std = n_std
+        self.metric = metric
+        self.scale = scale
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the reconstruction model on `X` and set the threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, (mostly) normal samples. Integer data are converted to float64.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted detector.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        scaler = None if self.scale is None else SCALERS[self.scale]()
+        X_scaled = X if scaler is None else scaler.fit_transform(X)
+        estimator = self._make_estimator(X.shape[1])
+        if self.estimator is None:
+            # The default's budget of epochs is a choice of ours, not the user's: a warning
+            # that it ran out would ask them to change a parameter they did not set.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                estimator.fit(X_scaled)
+        else:
+            estimator.fit(X_scaled)
+        # Fitted attributes are set only once the training data could be scored.
+        train_scores = -self._errors(X_scaled, estimator).mean(axis=1)
+        self.scaler_ = scaler
+        self.estimator_ = estimator
+        self.train_scores_ = train_scores
+        self.offset_ = self._offset(train_scores)
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit the detector on `X` and say which of its samples are outliers.
+
+        Equal to ``fit(X).predict(X)``, without scoring `X` twice.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            -1 for outliers, 1 for inliers (ints).
+        """
+        self.fit(X)
+        return np.where(self.train_scores_ - self.offset_ >= 0, 1, -1)
+
+    def _make_estimator(self, n_features):
+        """An unfitted clone of the estimator, with its unset seeds drawn from random_state."""
+        if self.estimator is None:
+            estimator = AutoencoderTransformer(
+                n_components=default_n_components(n_features), **DEFAULT_AUTOENCODER
+            )
+        else:
+            estimator = clone(self.estimator)
+        if self.random_state is not None:
+            rng = check_random_state(self.random_state)
+            unset = sorted(
+                key
+                for key, value in estimator.get_params(deep=True).items()
+                if (key == "random_state" or key.endswith("__random_state")) and value is None
+            )
+            estimator.set_params(**{key: draw_seed(rng) for key in unset})
+        return estimator
+
+    def _offset(self, train_scores):
+        if self.contamination != "auto":
+            return float(np.percentile(train_scores, 100.0 * self.contamination))
+        errors = -train_scores
+        if self.threshold == "mean_std":
+            centre, spread = errors.mean(), errors.std()
+        else:
+            centre = np.median(errors)
+            spread = MAD_TO_STD * np.median(np.abs(errors - centre))
+            if spread == 0:  # more than half of the errors are equal
+                spread = errors.std()
+        return -float(centre + self.n_std * spread)
+
+    def set_threshold(self, *, contamination=None, threshold=None, n_std=None):
+        """Change the threshold without refitting the reconstruction model.
+
+        The parameters given replace the detector's (the others are kept) and ``offset_``
+        is recomputed from the stored training scores, ``train_scores_``. The detector ends
+        in the state that fitting it afresh with the new parameters would give (for the
+        same fitted model).
+
+        Parameters
+        ----------
+        contamination : 'auto' or float, default=None
+            New value of ``contamination``, in (0, 0.5], or ``'auto'``. None keeps the
+            current value.
+
+        threshold : {'median_mad', 'mean_std'}, default=None
+            New value of ``threshold``, the rule of ``contamination='auto'``. None keeps
+            the current value.
+
+        n_std : float, default=None
+            New value of ``n_std`` (used when ``contamination='auto'``). None keeps the
+            current value.
+
+        Returns
+        -------
+        self : object
+            The detector, with the new parameters and ``offset_``.
+        """
+        check_is_fitted(self)
+        new = {
+            key: value
+            for key, value in {
+                "contamination": contamination, "threshold": threshold, "n_std": n_std
+            }.items()
+            if value is not None
+        }
+        validate_parameter_constraints(
+            {key: self._parameter_constraints[key] for key in new},
+            new,
+            caller_name=f"{type(self).__name__}.set_threshold",
+        )
+        self.set_params(**new)
+        self.offset_ = self._offset(self.train_scores_)
+        return self
+
+    # ---------------------------------------------------------------------------- inference
+
+    def _validate_data_for_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _errors(self, X_scaled, estimator=None):
+        """Per-feature reconstruction errors (float64) of scaled, validated `X`."""
+        estimator = self.estimator_ if estimator is None else estimator
+        if hasattr(estimator, "reconstruct"):
+            X_rec = estimator.reconstruct(X_scaled)
+        else:
+            X_rec = estimator.inverse_transform(estimator.transform(X_scaled))
+        X_rec = np.asarray(X_rec)
+        if X_rec.shape != X_scaled.shape:
+            raise ValueError(
+                f"The estimator {type(estimator).__name__} rebuilt X of shape "
+                f"{X_scaled.shape} as an array of shape {X_rec.shape}; a reconstruction "
+                "must have the shape of its input. Check that its inverse_transform undoes "
+                "its transform."
+            )
+        diff = np.asarray(X_rec, dtype=np.float64) - X_scaled
+        errors = diff**2 if self.metric == "mse" else np.abs(diff)
+        if not np.isfinite(errors).all():
+            raise ValueError(
+                f"The reconstruction of X by {type(estimator).__name__} contains NaN or "
+                "infinity. Check the estimator, or scale X first (scale='robust')."
+            )
+        return errors
+
+    def _scale(self, X):
+        return X if self.scaler_ is None else self.scaler_.transform(X)
+
+    def reconstruction_error(self, X, per_feature=False):
+        """Reconstruction error of each sample, or of each feature of each sample.
+
+        The errors are measured on the scale the estimator works on (features scaled as
+        ``scale`` says, robustly by default), so that they can be compared across features:
+        the features with the largest errors are those that make a sample abnormal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        per_feature : bool, default=False
+            If False, return one error per sample (the mean over features, equal to
+            ``-score_samples(X)``); if True, one per sample and feature.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples,) or (n_samples, n_features)
+            Squared (``metric='mse'``) or absolute (``metric='mae'``) differences between
+            the (scaled) samples and their reconstructions, as float64.
+        """
+        X = self._validate_data_for_predict(X)
+        errors = self._errors(self._scale(X))
+        return errors if per_feature else errors.mean(axis=1)
+
+    def score_samples(self, X):
+        """Negative reconstruction error of each sample: the lower, the more abnormal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-reconstruction_error(X)``, as float64.
+        """
+        X = self._validate_data_for_predict(X)
+        return self._score_samples(X)
+
+    def _score_samples(self, X):
+        return -self._errors(self._scale(X)).mean(axis=1)
+
+    def decision_function(self, X):
+        """Shifted score: negative for outliers, positive or zero for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``, as float64.
+        """
+        X = self._validate_data_for_predict(X)
+        return self._score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Predict whether each sample is an outlier (-1) or an inlier (1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            -1 for outliers, 1 for inliers (ints).
+        """
+        X = self._validate_data_for_predict(X)
+        is_inlier = self._score_samples(X) - self.offset_ >= 0
+        return np.where(is_inlier, 1, -1)
