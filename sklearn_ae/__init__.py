@@ -1,12 +1,15 @@
 """scikit-learn compatible autoencoders built on PyTorch and skorch."""
 
-from ._dense import AutoencoderTransformer
+from ._conv import ConvAutoencoder
+from ._dense import AutoencoderTransformer, DenoisingAutoencoder
 from ._outlier import ReconstructionOutlierDetector
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoencoderTransformer",
+    "ConvAutoencoder",
+    "DenoisingAutoencoder",
     "ReconstructionOutlierDetector",
     "__version__",
 ]

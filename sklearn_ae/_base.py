@@ -1,12 +1,15 @@
 """The one shared base of every autoencoder estimator.
 
 Parameters, data validation, seeding, training through skorch, and the ``transform`` /
-``inverse_transform`` / ``score`` machinery are written here once. A family (dense, conv, ...)
-only says which torch module to build (``_module_params``) and how wide its code is
-(``_n_features_out``).
+``inverse_transform`` / ``reconstruct`` / ``score`` machinery are written here once. A family
+(dense, conv, ...) only says which torch module to build (``_module_params``) and how wide its
+code is (``_n_features_out``). A family becomes a denoiser by having the ``noise``,
+``noise_level`` and ``clip`` parameters (:data:`CORRUPTION_PARAMETER_CONSTRAINTS`, documented
+by ``{corruption_parameters}``): the base then corrupts its training batches.
 """
 
 import copy
+import inspect
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
@@ -27,7 +30,7 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
 from ._modules import ACTIVATIONS
-from ._net import ArrayDataset, AutoencoderNet, BatchIterator, DivergenceCheck
+from ._net import NOISES, ArrayDataset, AutoencoderNet, BatchIterator, Corruption, DivergenceCheck
 
 LOSSES = {
     "mse": torch.nn.MSELoss,
@@ -170,11 +173,51 @@ net_ : skorch.NeuralNet
         ``output_activation='auto'``)."""
 
 
+#: Parameters that switch on the corruption of the training inputs, for any family.
+CORRUPTION_PARAMETER_CONSTRAINTS = {
+    "noise": [StrOptions(set(NOISES)), None],
+    "noise_level": [Interval(Real, 0, None, closed="left")],
+    "clip": ["array-like", None],
+}
+
+#: Their documentation (``{corruption_parameters}``); the defaults are read from the signature.
+CORRUPTION_PARAMETERS_DOC = """\
+noise : {{'gaussian', 'masking', 'salt_and_pepper'}} or None, default={noise!r}
+        Corruption of the training inputs, which makes a denoising autoencoder: the network
+        is trained to rebuild the clean rows from corrupted ones. ``'gaussian'`` adds
+        Gaussian noise of standard deviation ``noise_level``; ``'masking'`` sets each value
+        to 0 with probability ``noise_level`` (dropout of input features, without
+        rescaling); ``'salt_and_pepper'`` sets each value with probability ``noise_level``
+        to the low or the high end of ``clip`` (without ``clip``: the minimum or maximum of
+        the training data), with equal chances. None trains on clean inputs. Fresh noise is
+        drawn for every batch, from ``random_state``, and only while training:
+        :meth:`transform`, :meth:`inverse_transform`, :meth:`reconstruct` and :meth:`score`
+        see the inputs as given, and the validation loss of ``early_stopping`` is measured
+        on clean inputs.
+
+    noise_level : float, default={noise_level!r}
+        Strength of the corruption: the standard deviation of the Gaussian noise (in the
+        units of `X`), or for ``'masking'`` and ``'salt_and_pepper'`` the probability that a
+        value is corrupted, in [0, 1]. Ignored when ``noise=None``.
+
+    clip : tuple of (float, float) or None, default={clip!r}
+        ``(low, high)`` range the corrupted inputs are clipped to, e.g. ``(0, 1)`` for pixel
+        intensities, so that noise does not push them out of the range of the data.
+        Ignored when ``noise=None``."""
+
+
 def fill_doc(cls):
     """Splice the shared parameter and attribute docs into ``cls.__doc__``."""
+    defaults = {
+        name: param.default
+        for name, param in inspect.signature(cls.__init__).parameters.items()
+        if name in CORRUPTION_PARAMETER_CONSTRAINTS
+    }
+    corruption = CORRUPTION_PARAMETERS_DOC.format(**defaults) if len(defaults) == 3 else ""
     cls.__doc__ = cls.__doc__.format(
         training_parameters=TRAINING_PARAMETERS_DOC,
         training_attributes=TRAINING_ATTRIBUTES_DOC,
+        corruption_parameters=corruption,
     )
     return cls
 
@@ -334,6 +377,45 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"{self.output_activation!r} does not guarantee that. Use "
                     "output_activation='sigmoid' or 'auto'."
                 )
+        if getattr(self, "noise", None) is not None:
+            self._check_corruption_params()
+
+    def _check_corruption_params(self):
+        if self.noise in ("masking", "salt_and_pepper") and self.noise_level > 1:
+            raise ValueError(
+                f"noise={self.noise!r} corrupts each value with probability noise_level, which "
+                f"must be in [0, 1]; got noise_level={self.noise_level}. Pass e.g. "
+                "noise_level=0.25."
+            )
+        clip = self.clip
+        valid = (
+            clip is None
+            or (
+                len(clip) == 2
+                and all(isinstance(v, Real) and np.isfinite(v) for v in clip)
+                and clip[0] < clip[1]
+            )
+        )
+        if not valid:
+            raise ValueError(
+                f"clip must be a pair (low, high) of finite numbers with low < high, got "
+                f"{clip!r}. Pass e.g. clip=(0, 1) for pixel intensities, or clip=None."
+            )
+
+    def _corruption(self, X):
+        """The :class:`~sklearn_ae._net.Corruption` of the training inputs, or None.
+
+        A family switches it on by having the ``noise``, ``noise_level`` and ``clip``
+        parameters; without them, or with ``noise=None``, training sees clean inputs.
+        """
+        noise = getattr(self, "noise", None)
+        if noise is None:
+            return None
+        clip = None if self.clip is None else (float(self.clip[0]), float(self.clip[1]))
+        values = None
+        if noise == "salt_and_pepper":
+            values = clip if clip is not None else (float(X.min()), float(X.max()))
+        return Corruption(noise, float(self.noise_level), clip, values)
 
     def _resolve_output_activation(self, X):
         if self.output_activation != "auto":
@@ -375,6 +457,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ]
         return AutoencoderNet(
             module=module,
+            corruption=self._corruption(X),
             **{f"module__{key}": value for key, value in module_kwargs.items()},
             module__dtype=dtype,
             criterion=LOSSES[self.loss],
@@ -420,6 +503,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # fitted estimator as it was.
             net = copy.deepcopy(self.net_)
             net.set_params(max_epochs=max_iter, batch_size=batch_size)
+            net.corruption = self._corruption(X)
             output_activation = self.output_activation_
         else:
             output_activation = self._resolve_output_activation(X)

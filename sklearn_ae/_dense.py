@@ -1,10 +1,10 @@
-"""Dense (stacked) autoencoders: :class:`AutoencoderTransformer`."""
+"""Dense (stacked) autoencoders: :class:`AutoencoderTransformer`, :class:`DenoisingAutoencoder`."""
 
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseAutoencoder, fill_doc
+from ._base import CORRUPTION_PARAMETER_CONSTRAINTS, BaseAutoencoder, fill_doc
 from ._modules import DenseAutoencoderModule
 
 
@@ -139,3 +139,138 @@ default='relu'
             "activation": self.activation,
             "output_activation": output_activation,
         }
+
+
+@fill_doc
+class DenoisingAutoencoder(AutoencoderTransformer):
+    """Dense denoising autoencoder: trained to rebuild clean samples from corrupted ones.
+
+    An :class:`AutoencoderTransformer` whose training inputs are corrupted, afresh at every
+    batch, by Gaussian noise, masking (dropout of input features) or salt-and-pepper noise,
+    while the loss compares the reconstruction with the clean input. The network learns to
+    undo the corruption: :meth:`reconstruct` returns denoised data in one call, and the
+    codes of :meth:`transform` are more robust than those of a plain autoencoder. The noise
+    is seeded from ``random_state`` and used only while training: :meth:`transform`,
+    :meth:`inverse_transform`, :meth:`reconstruct` and :meth:`score` are deterministic and
+    see their inputs as given.
+
+    For images, :class:`ConvAutoencoder` takes the same ``noise``, ``noise_level`` and
+    ``clip`` parameters and is a convolutional denoiser.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Width of the code (the number of output features of :meth:`transform`).
+
+    hidden_layer_sizes : array-like of int, default=(128,)
+        Widths of the encoder's hidden layers, from the input inwards; the decoder uses
+        them in reverse order. ``()`` gives a shallow autoencoder.
+
+    activation : {{'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', 'gelu'}}, \
+default='relu'
+        Activation of the hidden layers. The code layer is linear, like PCA's scores.
+
+    output_activation : {{'auto', 'identity', 'sigmoid', ...}}, default='auto'
+        Activation of the decoder's output layer; any name accepted by ``activation``, or
+        ``'auto'``: sigmoid when all training data lie in [0, 1], identity otherwise. The
+        choice is stored in ``output_activation_``.
+
+    {corruption_parameters}
+
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+
+    See Also
+    --------
+    AutoencoderTransformer : The same network trained on clean inputs.
+    ConvAutoencoder : Convolutional autoencoder for images; a convolutional denoiser with
+        ``noise='gaussian'``.
+    sklearn.decomposition.PCA : Linear baseline: ``inverse_transform(transform(X))`` also
+        removes the noise outside the leading components.
+    sklearn.neural_network.BernoulliRBM : Another unsupervised neural feature learner.
+    sklearn.neural_network.MLPRegressor : ``MLPRegressor().fit(X_noisy, X)`` learns a
+        denoising map from one fixed draw of the noise.
+
+    Notes
+    -----
+    ``loss_curve_`` records the loss of rebuilding the clean rows from corrupted ones, so
+    it is higher than the reconstruction error of clean inputs that :meth:`score`
+    measures. The corruption follows Vincent et al., "Extracting and composing robust
+    features with denoising autoencoders", ICML 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import DenoisingAutoencoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> dae = DenoisingAutoencoder(n_components=16, noise="gaussian", noise_level=0.2,
+    ...                            clip=(0, 1), max_iter=5, random_state=0).fit(X)
+    >>> noisy = np.clip(X + np.random.RandomState(0).normal(scale=0.2, size=X.shape), 0, 1)
+    >>> dae.reconstruct(noisy).shape
+    (1797, 64)
+    >>> dae.transform(X).shape
+    (1797, 16)
+    """
+
+    _parameter_constraints: dict = {
+        **AutoencoderTransformer._parameter_constraints,
+        **CORRUPTION_PARAMETER_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        output_activation="auto",
+        noise="gaussian",
+        noise_level=0.2,
+        clip=None,
+        loss="mse",
+        optimizer="adam",
+        alpha=0.0,
+        batch_size="auto",
+        learning_rate_init=2e-3,
+        max_iter="auto",
+        tol=1e-4,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.noise = noise
+        self.noise_level = noise_level
+        self.clip = clip
+        self.loss = loss
+        self.optimizer = optimizer
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks

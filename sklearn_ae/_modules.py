@@ -6,7 +6,13 @@ which the shared base relies on:
 - ``encode(x)`` maps a batch of rows to codes,
 - ``decode(z)`` maps codes back to rows,
 - ``forward(x)`` returns the reconstruction ``decode(encode(x))``.
+
+Rows stay rows: image modules reshape them to ``(channels, height, width)`` inside, so that the
+estimators keep taking 2-D ``X``.
 """
+
+import math
+
 
 import torch
 from torch import nn
@@ -88,6 +94,132 @@ class DenseAutoencoderModule(nn.Module):
 
     def encode(self, x):
         return self.encoder(x)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+def _glorot(layer):
+    """Glorot-uniform weights and zero bias, as :func:`linear` (and Keras) does."""
+    nn.init.xavier_uniform_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+def halved(size):
+    """Side of a feature map after one downsampling: ``ceil(size / 2)``, at least 1."""
+    return (size + 1) // 2
+
+
+class ConvAutoencoderModule(nn.Module):
+    """A convolutional autoencoder whose decoder mirrors the encoder.
+
+    Each encoder stage is a convolution followed by the activation and halves the height and
+    width (rounding up), by a stride of 2 or by a 2x2 max-pooling. Each decoder stage doubles
+    them back, by a transposed convolution or by nearest-neighbour upsampling followed by a
+    convolution; the sizes are those the encoder saw, so odd sizes (7 -> 4 -> 7) come back
+    exactly. A last convolution maps to the input's channels with ``output_activation``.
+
+    The code is linear, like PCA's scores and the dense module's code: without
+    ``n_components`` it is the last encoder feature map, flattened, whose convolution has
+    no activation; with ``n_components`` it is a linear layer on that (activated) map.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(channels, height, width)`` of the images; rows have ``channels * height * width``
+        values in C order.
+    channels : tuple of int
+        Number of filters of each encoder stage, from the input inwards. The decoder uses
+        them in reverse order.
+    kernel_size : int
+        Side of the square kernels, odd, so that a convolution keeps the image centred.
+    downsampling : {'stride', 'maxpool'}
+        How each encoder stage halves the image.
+    upsampling : {'transpose', 'nearest'}
+        How each decoder stage doubles it.
+    activation : str
+        Activation after each convolution, a key of :data:`ACTIVATIONS`.
+    output_activation : str
+        Activation of the last convolution.
+    n_components : int or None
+        Width of a dense bottleneck, or None for the flattened feature map as the code.
+    dtype : torch.dtype
+        Floating point type of the parameters.
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        channels=(16, 8),
+        kernel_size=3,
+        downsampling="stride",
+        upsampling="transpose",
+        activation="relu",
+        output_activation="identity",
+        n_components=None,
+        dtype=torch.float32,
+    ):
+        super().__init__()
+        n_channels, height, width = (int(d) for d in image_shape)
+        self.image_shape = (n_channels, height, width)
+        channels = [int(c) for c in channels]
+        pad = kernel_size // 2
+        # sizes[i] is the (height, width) entering encoder stage i; sizes[-1] is the code's.
+        sizes = [(height, width)]
+        for _ in channels:
+            sizes.append(tuple(halved(s) for s in sizes[-1]))
+        self.feature_map_shape = (channels[-1], *sizes[-1])
+        map_size = math.prod(self.feature_map_shape)
+        self.n_components = map_size if n_components is None else int(n_components)
+
+        encoder, n_in = [], n_channels
+        for i, n_out in enumerate(channels):
+            stride = 2 if downsampling == "stride" else 1
+            encoder.append(_glorot(nn.Conv2d(n_in, n_out, kernel_size, stride, pad, dtype=dtype)))
+            if i < len(channels) - 1 or n_components is not None:
+                encoder.append(ACTIVATIONS[activation]())
+            if downsampling == "maxpool":
+                encoder.append(nn.MaxPool2d(2, ceil_mode=True))
+            n_in = n_out
+        encoder.append(nn.Flatten())
+        if n_components is not None:
+            encoder.append(linear(map_size, n_components, dtype))
+        self.encoder = nn.Sequential(*encoder)
+
+        decoder = []
+        if n_components is not None:
+            decoder += [linear(n_components, map_size, dtype), ACTIVATIONS[activation]()]
+        decoder.append(nn.Unflatten(1, self.feature_map_shape))
+        n_in = channels[-1]
+        for i in reversed(range(len(channels))):
+            n_out, (h, w), (small_h, small_w) = channels[i], sizes[i], sizes[i + 1]
+            if upsampling == "transpose":
+                # A stride-2 transposed convolution gives 2 * small - 1 + output_padding.
+                extra = (h - 2 * small_h + 1, w - 2 * small_w + 1)
+                decoder.append(_glorot(nn.ConvTranspose2d(
+                    n_in, n_out, kernel_size, stride=2, padding=pad, output_padding=extra,
+                    dtype=dtype,
+                )))
+            else:
+                decoder += [
+                    nn.Upsample(size=(h, w), mode="nearest"),
+                    _glorot(nn.Conv2d(n_in, n_out, kernel_size, padding=pad, dtype=dtype)),
+                ]
+            decoder.append(ACTIVATIONS[activation]())
+            n_in = n_out
+        decoder += [
+            _glorot(nn.Conv2d(n_in, n_channels, kernel_size, padding=pad, dtype=dtype)),
+            ACTIVATIONS[output_activation](),
+            nn.Flatten(),
+        ]
+        self.decoder = nn.Sequential(*decoder)
+
+    def encode(self, x):
+        return self.encoder(x.reshape(len(x), *self.image_shape))
 
     def decode(self, z):
         return self.decoder(z)

@@ -12,6 +12,11 @@ FAST_PARAMS = {
     "ReconstructionOutlierDetector": dict(
         estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5)
     ),
+    # The checks' rows are not images (widths 1 to 10, mostly not squares): each row is
+    # declared a one-pixel-high image, with the width inferred, as a user would do for
+    # 1-D signals. image_shape=None would rightly refuse the widths that are not squares.
+    "ConvAutoencoder": dict(image_shape=(1, -1), channels=(4, 2), max_iter=5),
+    "DenoisingAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),
 }
 
 #: check name -> reason, per estimator. The goal is none at all.

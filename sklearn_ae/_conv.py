@@ -1,0 +1,286 @@
+"""Convolutional autoencoders for images: :class:`ConvAutoencoder`."""
+
+import math
+from numbers import Integral
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import CORRUPTION_PARAMETER_CONSTRAINTS, BaseAutoencoder, fill_doc
+from ._modules import ConvAutoencoderModule
+
+
+@fill_doc
+class ConvAutoencoder(BaseAutoencoder):
+    """Convolutional autoencoder for images, as a scikit-learn transformer.
+
+    Each row of `X` is one image, flattened in C order from ``image_shape``: ``(height,
+    width)`` or ``(channels, height, width)``. The encoder is a stack of convolutions, each
+    followed by the activation and halving the height and width (by a stride of 2 or by
+    max-pooling); the decoder mirrors it (transposed convolutions, or nearest-neighbour
+    upsampling followed by a convolution) and rebuilds images of the input's shape, also
+    for sides that do not halve evenly. :meth:`transform` returns 2-D codes, so that k-means
+    or any estimator can follow in a :class:`~sklearn.pipeline.Pipeline`;
+    :meth:`inverse_transform` runs the decoder, :meth:`reconstruct` both, and :meth:`score`
+    is the negative mean squared reconstruction error.
+
+    With ``noise`` set, the inputs are corrupted while training and the network learns to
+    rebuild the clean images: a convolutional denoising autoencoder.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Width of a dense bottleneck: the code is a linear layer of ``n_components`` units on
+        the last feature map. None: the code is the last feature map itself, flattened, and
+        its width is ``channels[-1] * ceil(height / 2**k) * ceil(width / 2**k)`` for ``k =
+        len(channels)`` stages (e.g. 7 x 7 x 2 = 98 for 28 x 28 images and
+        ``channels=(16, 2)``). The width used is stored in ``n_components_``.
+
+    image_shape : tuple of int or None, default=None
+        Shape of one image: ``(height, width)`` for single-channel images or ``(channels,
+        height, width)``, with a product equal to the number of features of `X`. As in
+        :func:`numpy.reshape`, one entry may be -1 and is inferred from the number of
+        features, e.g. ``(3, -1, 32)``. None infers square single-channel images from the
+        number of features (64 -> 8 x 8, 784 -> 28 x 28) and raises an error when it is not a
+        square. The shape used is stored in ``image_shape_``.
+
+    channels : array-like of int, default=(16, 8)
+        Number of filters of each encoder stage, from the input inwards; the decoder uses
+        them in reverse order. Each stage halves the height and width, rounding up.
+
+    kernel_size : int, default=3
+        Side of the square convolution kernels. Must be odd, so that a convolution keeps the
+        image centred.
+
+    downsampling : {{'stride', 'maxpool'}}, default='stride'
+        How an encoder stage halves the image: a convolution with stride 2, or a convolution
+        followed by 2 x 2 max-pooling (four times the convolution work).
+
+    upsampling : {{'transpose', 'nearest'}}, default='transpose'
+        How a decoder stage doubles the image: a transposed convolution with stride 2, or
+        nearest-neighbour upsampling followed by a convolution (no checkerboard artefacts,
+        four times the convolution work).
+
+    activation : {{'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', 'gelu'}}, \
+default='relu'
+        Activation after each convolution. The code is linear: without ``n_components`` the
+        last encoder convolution has no activation.
+
+    output_activation : {{'auto', 'identity', 'sigmoid', ...}}, default='auto'
+        Activation of the decoder's last convolution; any name accepted by ``activation``,
+        or ``'auto'``: sigmoid when all training data lie in [0, 1] (e.g. pixel
+        intensities), identity otherwise. The choice is stored in ``output_activation_``.
+
+    {corruption_parameters}
+
+    {training_parameters}
+
+    Attributes
+    ----------
+    image_shape_ : tuple of (int, int, int)
+        ``(channels, height, width)`` of the images, resolved from ``image_shape``.
+
+    n_components_ : int
+        Width of the code returned by :meth:`transform`.
+
+    {training_attributes}
+
+    See Also
+    --------
+    AutoencoderTransformer : Dense autoencoder, for data that are not images.
+    DenoisingAutoencoder : Dense denoising autoencoder.
+    sklearn.decomposition.PCA : Linear dimensionality reduction; the baseline to beat.
+    sklearn.neural_network.BernoulliRBM : Another unsupervised neural feature learner.
+    sklearn.neural_network.MLPRegressor : ``MLPRegressor().fit(X, X)`` learns a dense map,
+        without convolutions and without a ``transform`` to the code.
+
+    Notes
+    -----
+    The network is trained by `skorch <https://skorch.readthedocs.io>`_ on PyTorch, in the
+    dtype of `X` (pass float32 for speed). Convolutions cost far more than the dense layers of
+    :class:`AutoencoderTransformer` per sample: on a CPU, fit a subset first to size the run.
+    Predictions run in batches of 256 images, so memory does not grow with the data.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import ConvAutoencoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = ConvAutoencoder(channels=(8, 4), max_iter=2, random_state=0)
+    >>> codes = ae.fit_transform(X[:500] / 16)
+    >>> ae.image_shape_, ae.n_components_
+    ((1, 8, 8), 16)
+    >>> codes.shape
+    (500, 16)
+    >>> ae.reconstruct(X[:500] / 16).shape
+    (500, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        **CORRUPTION_PARAMETER_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "image_shape": ["array-like", None],
+        "channels": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "downsampling": [StrOptions({"stride", "maxpool"})],
+        "upsampling": [StrOptions({"transpose", "nearest"})],
+    }
+
+    # Feature maps are many times wider than the rows: smaller batches bound the memory.
+    _predict_batch_size = 256
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        image_shape=None,
+        channels=(16, 8),
+        kernel_size=3,
+        downsampling="stride",
+        upsampling="transpose",
+        activation="relu",
+        output_activation="auto",
+        noise=None,
+        noise_level=0.2,
+        clip=None,
+        loss="mse",
+        optimizer="adam",
+        alpha=0.0,
+        batch_size="auto",
+        learning_rate_init=2e-3,
+        max_iter="auto",
+        tol=1e-4,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.image_shape = image_shape
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.downsampling = downsampling
+        self.upsampling = upsampling
+        self.activation = activation
+        self.output_activation = output_activation
+        self.noise = noise
+        self.noise_level = noise_level
+        self.clip = clip
+        self.loss = loss
+        self.optimizer = optimizer
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
+
+    @property
+    def _n_features_out(self):
+        """Width of the code, known once fitted."""
+        return self.n_components_
+
+    # ----------------------------------------------------------------- resolved parameters
+
+    def _resolve_image_shape(self, n_features):
+        """``(channels, height, width)`` from ``image_shape`` and the width of `X`."""
+        name = type(self).__name__
+        if self.image_shape is None:
+            side = math.isqrt(n_features)
+            if side * side != n_features:
+                raise ValueError(
+                    f"{name} got image_shape=None, which infers square single-channel images, "
+                    f"but X has {n_features} features, which is not a square number. Pass "
+                    f"image_shape=(height, width) or (channels, height, width) with a product "
+                    f"of {n_features}; one entry may be -1 and is inferred."
+                )
+            return (1, side, side)
+        shape = tuple(self.image_shape)
+        well_formed = (
+            len(shape) in (2, 3)
+            and all(isinstance(d, Integral) and (d >= 1 or d == -1) for d in shape)
+            and shape.count(-1) <= 1
+        )
+        if not well_formed:
+            raise ValueError(
+                "image_shape must be (height, width) or (channels, height, width) of positive "
+                f"integers, one of which may be -1 to be inferred; got {self.image_shape!r}."
+            )
+        if len(shape) == 2:
+            shape = (1, *shape)
+        known = math.prod(d for d in shape if d != -1)
+        if -1 in shape and n_features % known == 0:
+            shape = tuple(n_features // known if d == -1 else d for d in shape)
+        if math.prod(shape) != n_features:
+            size = "a multiple of " if -1 in shape else ""
+            raise ValueError(
+                f"image_shape={self.image_shape!r} does not match X: images of that shape "
+                f"hold {size}{known} values, but X has {n_features} features. Pass the shape "
+                "of the images that the rows of X flatten, or image_shape=None for square "
+                "single-channel images."
+            )
+        return tuple(int(d) for d in shape)
+
+    def _channels(self):
+        channels = self.channels
+        channels = [channels] if isinstance(channels, Integral) else list(channels)
+        if not channels or any(not isinstance(c, Integral) or c < 1 for c in channels):
+            raise ValueError(
+                f"channels must hold at least one positive integer, got {self.channels!r}. "
+                "Pass e.g. (16, 8): the number of filters of each encoder stage."
+            )
+        return tuple(int(c) for c in channels)
+
+    def _check_data_dependent_params(self, X):
+        super()._check_data_dependent_params(X)
+        if self.kernel_size % 2 == 0:
+            raise ValueError(
+                f"kernel_size must be odd so that a convolution keeps the image centred; got "
+                f"kernel_size={self.kernel_size}. Use {self.kernel_size + 1} or "
+                f"{self.kernel_size - 1}."
+            )
+        self._channels()
+        self._resolve_image_shape(X.shape[1])
+
+    # ------------------------------------------------------------------------ the network
+
+    def _module_params(self, X, output_activation):
+        return ConvAutoencoderModule, {
+            "image_shape": self._resolve_image_shape(X.shape[1]),
+            "channels": self._channels(),
+            "kernel_size": self.kernel_size,
+            "downsampling": self.downsampling,
+            "upsampling": self.upsampling,
+            "activation": self.activation,
+            "output_activation": output_activation,
+            "n_components": self.n_components,
+        }
+
+    def _can_warm_start(self, X_tensor):
+        # The same width may hold images of another shape: only the same images continue.
+        return (
+            super()._can_warm_start(X_tensor)
+            and self._resolve_image_shape(X_tensor.shape[1]) == self.image_shape_
+        )
+
+    def _fit(self, X):
+        super()._fit(X)
+        module = self.net_.module_
+        self.image_shape_ = module.image_shape
+        self.n_components_ = module.n_components
+        return self
