@@ -209,7 +209,7 @@ batch 512, float32, torch on {threads} thread(s); threshold mean + 1 std of the 
 Same split, same run, every detector fit on the normal training beats only (means over the
 seeds). "Library defaults" is `ReconstructionOutlierDetector(random_state=seed)` on the raw
 beats: robustly scaled features, the default autoencoder (code of 12, hidden layer of 64,
-MAE loss, batch 32, `max_iter='auto'`: about 10,000 optimizer steps), the MAE as error and the
+MAE loss, batch 32, `max_iter='auto'`: about 8,000 optimizer steps, at most 200 epochs), the MAE as error and the
 threshold of `contamination='auto'` (median + 3 robust standard deviations, 1.4826 MAD,
 of the training errors). "Library defaults, mean + 1 std" is the same fitted detector
 after `set_threshold(threshold='mean_std', n_std=1)`, the seed's threshold rule, without
