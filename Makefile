@@ -6,8 +6,8 @@ VENV      ?= .venv
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
 PIP       := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
-STAMP     := $(VENV)/.installed-$(EXTRAS)
 EXTRAS    ?= test
+STAMP     := $(VENV)/.installed-$(EXTRAS)
 # The real data sets (MNIST, Fashion-MNIST, ECG5000, ODDS) beside the checkout.
 export SKLEARN_AE_DATA ?= $(abspath ../shared/data)
 # Test workers: one per core, each torch on one thread, so the two do not fight for the cores.
