@@ -170,16 +170,11 @@ class AutoencoderNet(NeuralNet):
         self.corruption = corruption
 
     def train_step_single(self, batch, **fit_params):
-        if self.corruption is None:
-            return super().train_step_single(batch, **fit_params)
-        self._set_training(True)
-        Xi, yi = batch
-        # Corrupt on the device: the noise is drawn where the batch is trained.
-        Xi = self.corruption(to_tensor(Xi, device=self.device))
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
-        return {"loss": loss, "y_pred": y_pred}
+        if self.corruption is not None:
+            Xi, yi = batch
+            # Corrupt on the device: the noise is drawn where the batch is trained.
+            batch = (self.corruption(to_tensor(Xi, device=self.device)), yi)
+        return super().train_step_single(batch, **fit_params)
 
     def predict_batches(self, X, fn, batch_size):
         """Apply ``fn`` (e.g. ``module_.encode``) to ``X`` batch by batch in eval mode.
