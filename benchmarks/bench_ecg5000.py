@@ -57,7 +57,7 @@ def load_split():
     return X_train.astype(np.float32), X_test.astype(np.float32), y_train, y_test
 
 
-def seed_detector(seed, quick):
+def seed_detector(seed, quick, scale=None):
     from sklearn_ae import AutoencoderTransformer, ReconstructionOutlierDetector
 
     ae = AutoencoderTransformer(
@@ -65,7 +65,7 @@ def seed_detector(seed, quick):
         batch_size=512, learning_rate_init=1e-3, tol=0.0,
     )
     return ReconstructionOutlierDetector(ae, threshold="mean_std", n_std=1, metric="mae",
-                                         scale=None, random_state=seed)
+                                         scale=scale, random_state=seed)
 
 
 def fit(detector, X_fit):
@@ -125,6 +125,9 @@ def main(argv=None):
 
     models = {
         "seed protocol": lambda s: (seed_detector(s, args.quick), normal_train, X_test, y_test),
+        # The same protocol, plus the detector's own per-feature scaling (its default).
+        "seed protocol + robust scaling": lambda s: (
+            seed_detector(s, args.quick, scale="robust"), normal_train, X_test, y_test),
         "library defaults": lambda s: (ReconstructionOutlierDetector(random_state=s),
                                        raw_normal, raw_test, raw_y_test),
         "defaults wrapping PCA(8)": lambda s: (
@@ -171,7 +174,10 @@ def main(argv=None):
                      C.fmt_s(mean(name, "fit"))] for name in runs]
 
     acc, auc = mean("seed protocol", "accuracy"), mean("seed protocol", "auc")
-    info = [("library defaults ('auto' threshold) accuracy", mean("library defaults", "accuracy"),
+    scaled = "seed protocol + robust scaling"
+    info = [(f"{scaled} accuracy", mean(scaled, "accuracy"), ACCURACY_BAR),
+            (f"{scaled} ROC-AUC", mean(scaled, "auc"), AUC_BAR),
+            ("library defaults ('auto' threshold) accuracy", mean("library defaults", "accuracy"),
              ACCURACY_BAR),
             ("library defaults, mean + 1 std, accuracy", mean(rethreshold, "accuracy"),
              ACCURACY_BAR),
@@ -207,7 +213,10 @@ batch 512, float32, torch on {threads} thread(s); threshold mean + 1 std of the 
 {C.md_table(["seed", "accuracy", "precision", "recall", "ROC-AUC", "fit"], seed_rows)}
 
 Same split, same run, every detector fit on the normal training beats only (means over the
-seeds). "Library defaults" is `ReconstructionOutlierDetector(random_state=seed)` on the raw
+seeds). "Seed protocol + robust scaling" is the seed protocol with one change: the
+detector's own per-feature scaling (`scale='robust'`, its default) instead of `scale=None`,
+so that each of the 140 time steps weighs the same in the error. "Library defaults" is
+`ReconstructionOutlierDetector(random_state=seed)` on the raw
 beats: robustly scaled features, the default autoencoder (code of 12, hidden layer of 64,
 MAE loss, batch 32, `max_iter='auto'`: about 8,000 optimizer steps, at most 200 epochs), the MAE as error and the
 threshold of `contamination='auto'` (median + 3 robust standard deviations, 1.4826 MAD,
