@@ -293,6 +293,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     #: Rows per batch at inference; memory is bounded by one batch, not by the data.
     _predict_batch_size = 1024
 
+    #: The skorch net class that trains the module; a family may subclass
+    #: :class:`~sklearn_ae._net.AutoencoderNet` (e.g. to add a term to the loss).
+    _net_class = AutoencoderNet
+
     # ------------------------------------------------------------------ what a family provides
 
     @abstractmethod
@@ -303,6 +307,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _n_features_out(self):
         """Width of the code returned by ``transform``."""
         return self.n_components
+
+    def _net_params(self):
+        """Extra keyword arguments for :attr:`_net_class` (e.g. a loss weight)."""
+        return {}
 
     # ------------------------------------------------------------------------------ fitting
 
@@ -455,7 +463,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ("early_stopping", early_stopping),
             *copy.deepcopy(self.callbacks or []),
         ]
-        return AutoencoderNet(
+        return self._net_class(
             module=module,
             corruption=self._corruption(X),
             **{f"module__{key}": value for key, value in module_kwargs.items()},
@@ -479,6 +487,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             callbacks=callbacks,
             verbose=self.verbose,
             device=device,
+            **self._net_params(),
         )
 
     def _can_warm_start(self, X_tensor):
