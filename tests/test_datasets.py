@@ -1,13 +1,21 @@
-"""Tests of the data-set loaders of ``sklearn_ae.datasets``.
+"""Tests of the data-set loaders and fetchers of ``sklearn_ae.datasets``.
 
-Nothing is downloaded: every test writes small fake files in ``tmp_path`` in the exact
-original formats (gzip idx, headerless ECG csv, MATLAB .mat). The last test reads the
-real shared data, and is skipped unless ``SKLEARN_AE_DATA`` points at it.
+Nothing leaves the machine: the loaders' tests write small fake files in ``tmp_path`` in the
+exact original formats (gzip idx, headerless ECG csv, MATLAB .mat), and the fetchers
+download them from an HTTP server on 127.0.0.1 started by the test. The tests marked as
+needing the real data read (or serve) the shared data, and are skipped unless
+``SKLEARN_AE_DATA`` points at it.
 """
 
+import collections
+import contextlib
 import gzip
+import hashlib
+import http.server
 import os
 import re
+import socket
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +25,17 @@ from sklearn.utils import Bunch
 
 from sklearn_ae.datasets import (
     ODDS_DATASETS,
+    fetch_ecg5000,
+    fetch_fashion_mnist,
+    fetch_mnist,
+    fetch_odds,
     get_data_home,
     load_ecg5000,
     load_fashion_mnist,
     load_mnist,
     load_odds,
 )
+from sklearn_ae.datasets import _fetch
 from sklearn_ae.datasets._home import DATA_HOME_ENV
 
 IMAGES_MAGIC = 2051
@@ -585,3 +598,275 @@ def test_odds_rows_of_x_and_y_must_match(tmp_path):
     scipy.io.savemat(path, {"X": np.zeros((4, 2)), "y": np.zeros((3, 1))})
     with pytest.raises(ValueError, match=re.escape("X has 4 rows but y has 3")):
         load_odds("tiny", data_home=tmp_path)
+
+
+# --------------------------------------------------------------------------- fetch_*
+
+@contextlib.contextmanager
+def http_server(directory, truncate=False):
+    """Serve ``directory`` on 127.0.0.1 in a thread; yield its address and the hits per path.
+
+    With ``truncate``, every answer announces the whole file but sends only its first half,
+    as a connection dropped in the middle of a download would.
+    """
+    hits = collections.Counter()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            hits[self.path] += 1
+            path = Path(self.translate_path(self.path))
+            if not truncate or not path.is_file():
+                return super().do_GET()
+            data = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def closed_port_url():
+    """An address on 127.0.0.1 where nothing listens: a connection is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def remote(tmp_path, monkeypatch):
+    """A folder of fake original files, its checksums registered, and a data_home to fill."""
+    folder = tmp_path / "remote"
+    home = tmp_path / "home"
+    make_idx_set(folder, "mnist", n_train=4, n_test=3, seed=1)
+    make_idx_set(folder, "fashion_mnist", n_train=4, n_test=3, seed=2)
+    make_ecg(folder, n=5)
+    write_mat(folder / "odds" / "pima.mat", X=np.arange(8.0).reshape(4, 2),
+              y=np.array([[0], [1], [0], [0]]))
+    for subfolder in _fetch.CHECKSUMS:
+        files = {p.name: sha256(p) for p in (folder / subfolder).iterdir()}
+        if subfolder == "odds":
+            files = {**_fetch.CHECKSUMS["odds"], **files}
+        monkeypatch.setitem(_fetch.CHECKSUMS, subfolder, files)
+    return folder, home
+
+
+def point_mirrors(monkeypatch, *bases):
+    for subfolder in _fetch.MIRRORS:
+        monkeypatch.setitem(_fetch.MIRRORS, subfolder,
+                            tuple(f"{base}/{subfolder}/" for base in bases))
+
+
+def leftovers(folder):
+    return sorted(p.name for p in Path(folder).rglob("*") if p.name.endswith(".part"))
+
+
+def test_fetch_ecg_downloads_once_then_reads_the_cache(remote, monkeypatch):
+    folder, home = remote
+    with http_server(folder) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        first = fetch_ecg5000(data_home=home)
+        second = fetch_ecg5000(data_home=home, return_X_y=True)
+    assert hits == {"/ecg5000/ecg.csv": 1}
+    assert (home / "ecg5000" / "ecg.csv").read_bytes() == (folder / "ecg5000" / "ecg.csv").read_bytes()
+    expected = load_ecg5000(data_home=folder)
+    np.testing.assert_array_equal(first.data, expected.data)
+    np.testing.assert_array_equal(second[1], expected.target)
+    assert leftovers(home) == []
+
+
+@pytest.mark.parametrize("fetch, subfolder", [(fetch_mnist, "mnist"),
+                                              (fetch_fashion_mnist, "fashion_mnist")],
+                         ids=IDX_IDS)
+def test_fetch_idx_downloads_only_the_subset(remote, monkeypatch, fetch, subfolder):
+    folder, home = remote
+    with http_server(folder) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        X, y = fetch(subset="test", data_home=home, return_X_y=True)
+        assert set(hits) == {f"/{subfolder}/t10k-images-idx3-ubyte.gz",
+                             f"/{subfolder}/t10k-labels-idx1-ubyte.gz"}
+        bunch = fetch(subset="all", data_home=home, as_float=False)
+    assert sum(hits.values()) == 4  # the test files were not downloaded again
+    assert X.shape == (3, 784) and bunch.data.shape == (7, 784)
+    loader = load_mnist if subfolder == "mnist" else load_fashion_mnist
+    np.testing.assert_array_equal(bunch.data, loader(subset="all", data_home=folder,
+                                                     as_float=False).data)
+
+
+def test_fetch_odds(remote, monkeypatch):
+    folder, home = remote
+    with http_server(folder) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        X, y = fetch_odds("pima", data_home=home, return_X_y=True)
+        fetch_odds("pima", data_home=home)
+    assert hits == {"/odds/pima.mat": 1}
+    np.testing.assert_array_equal(X, np.arange(8.0).reshape(4, 2))
+    assert y.tolist() == [0, 1, 0, 0]
+
+
+def test_fetch_odds_unknown_name(tmp_path):
+    with pytest.raises(ValueError, match=re.escape(
+            "There is no known source for the ODDS set 'mine': fetch_odds downloads "
+            f"{', '.join(ODDS_DATASETS)}. Put mine.mat in {tmp_path / 'odds'} to load it.")):
+        fetch_odds("mine", data_home=tmp_path)
+    # a file put there by hand loads, without a download
+    write_mat(tmp_path / "odds" / "mine.mat", X=np.ones((2, 3)), y=np.array([[0], [1]]))
+    assert fetch_odds("mine", data_home=tmp_path).data.shape == (2, 3)
+
+
+def test_fetch_odds_bad_name(tmp_path):
+    with pytest.raises(ValueError, match="name must be the name of an ODDS set"):
+        fetch_odds("../pima", data_home=tmp_path)
+
+
+def test_fetch_checksum_mismatch_leaves_nothing(remote, monkeypatch):
+    folder, home = remote
+    monkeypatch.setitem(_fetch.CHECKSUMS, "ecg5000", {"ecg.csv": "0" * 64})
+    with http_server(folder) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        with pytest.raises(OSError) as error:
+            fetch_ecg5000(data_home=home)
+    message = str(error.value)
+    assert message.startswith(
+        f"ECG5000: could not download ecg.csv into {home / 'ecg5000'}:\n"
+        f"  {url}/ecg5000/ecg.csv: the file's SHA-256 checksum is "
+        f"{sha256(folder / 'ecg5000' / 'ecg.csv')}, not the expected {'0' * 64}: it is "
+        "damaged or not the original\n")
+    assert not (home / "ecg5000" / "ecg.csv").exists()
+    assert leftovers(home) == []
+
+
+def test_fetch_interrupted_download_leaves_no_partial_file(remote, monkeypatch):
+    folder, home = remote
+    with http_server(folder, truncate=True) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        with pytest.raises(OSError, match="it is damaged or not the original"):
+            fetch_fashion_mnist(subset="test", data_home=home)
+    assert hits  # the server was asked, and sent half a file
+    assert list((home / "fashion_mnist").iterdir()) == []
+
+
+def test_fetch_error_while_writing_removes_the_temporary_file(remote, monkeypatch):
+    folder, home = remote
+
+    def failing_replace(src, dst):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(_fetch.os, "replace", failing_replace)
+    with http_server(folder) as (url, _):
+        point_mirrors(monkeypatch, url)
+        with pytest.raises(OSError, match="No space left on device"):
+            fetch_odds("pima", data_home=home)
+    assert list((home / "odds").iterdir()) == []
+
+
+def test_fetch_offline_error_says_what_to_do(tmp_path, monkeypatch):
+    url = closed_port_url()
+    point_mirrors(monkeypatch, url)
+    with pytest.raises(OSError) as error:
+        fetch_ecg5000(data_home=tmp_path)
+    message = str(error.value)
+    folder = tmp_path / "ecg5000"
+    assert message.startswith(f"ECG5000: could not download ecg.csv into {folder}:\n"
+                              f"  {url}/ecg5000/ecg.csv: ")
+    assert "Connection refused" in message
+    assert message.endswith(
+        "\nCheck the network connection and try again. Without a network, download the file "
+        "by hand from one of these addresses and put it in that folder, or set the "
+        "environment variable SKLEARN_AE_DATA (or pass data_home=) to a folder with a "
+        "'ecg5000' subfolder holding it.")
+    assert leftovers(tmp_path) == []
+
+
+def test_fetch_http_error_and_next_mirror(remote, monkeypatch, tmp_path):
+    folder, home = remote
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with http_server(empty) as (missing, _), http_server(folder) as (url, hits):
+        point_mirrors(monkeypatch, closed_port_url(), missing, url)
+        fetch_odds("pima", data_home=home)  # the third address serves it
+        assert hits == {"/odds/pima.mat": 1}
+        point_mirrors(monkeypatch, missing)
+        with pytest.raises(OSError, match=re.escape(
+                f"  {missing}/odds/wbc.mat: HTTP Error 404: File not found")):
+            fetch_odds("wbc", data_home=home)
+
+
+def test_fetch_download_if_missing_false(remote, monkeypatch):
+    folder, home = remote
+    with http_server(folder) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        with pytest.raises(FileNotFoundError, match=re.escape(
+                f"MNIST: train-images-idx3-ubyte.gz is not in {home / 'mnist'} and "
+                "download_if_missing=False. Pass download_if_missing=True to download it "
+                f"from {url}/mnist/train-images-idx3-ubyte.gz, or put the file there by "
+                "hand.")):
+            fetch_mnist(data_home=home, download_if_missing=False)
+        assert not hits
+        fetch_mnist(data_home=home)  # downloads
+        X, _ = fetch_mnist(data_home=home, download_if_missing=False, return_X_y=True)
+    assert X.shape == (4, 784)
+
+
+def test_fetch_uses_the_data_home_environment_variable(remote, monkeypatch):
+    folder, home = remote
+    monkeypatch.setenv(DATA_HOME_ENV, str(home))
+    with http_server(folder) as (url, _):
+        point_mirrors(monkeypatch, url)
+        fetch_odds("pima")
+    assert (home / "odds" / "pima.mat").is_file()
+
+
+def test_fetch_mirrors_and_checksums_cover_the_same_sets():
+    assert set(_fetch.MIRRORS) == set(_fetch.CHECKSUMS)
+    assert {name[: -len(".mat")] for name in _fetch.CHECKSUMS["odds"]} == set(ODDS_DATASETS)
+    for subfolder, files in _fetch.CHECKSUMS.items():
+        assert all(re.fullmatch("[0-9a-f]{64}", digest) for digest in files.values())
+        assert all(base.endswith("/") for base in _fetch.MIRRORS[subfolder])
+
+
+@pytest.mark.skipif(_real_data_home() is None,
+                    reason="needs the real data sets: set SKLEARN_AE_DATA to the shared data folder")
+def test_real_files_match_the_checksums():
+    home = _real_data_home()
+    for subfolder, files in _fetch.CHECKSUMS.items():
+        for filename, digest in files.items():
+            path = home / subfolder / filename
+            if path.is_file():
+                assert sha256(path) == digest, path
+
+
+@pytest.mark.skipif(_real_data_home() is None,
+                    reason="needs the real data sets: set SKLEARN_AE_DATA to the shared data folder")
+def test_fetch_the_real_files_over_http(tmp_path, monkeypatch):
+    # The real files, served from the shared data folder, pass the real checksums.
+    with http_server(_real_data_home()) as (url, hits):
+        point_mirrors(monkeypatch, url)
+        ecg = fetch_ecg5000(data_home=tmp_path)
+        X, y = fetch_fashion_mnist(subset="test", data_home=tmp_path, return_X_y=True)
+        pima = fetch_odds("pima", data_home=tmp_path)
+    assert len(hits) == 4
+    assert ecg.data.shape == (4998, 140) and int(ecg.target.sum()) == 2919
+    assert X.shape == (10000, 784) and np.bincount(y).tolist() == [1000] * 10
+    assert pima.data.shape == (768, 8)
+    assert leftovers(tmp_path) == []

@@ -32,17 +32,20 @@ def _read_idx(path, magic):
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape).copy()
 
 
-def _load_idx_pair(name, subfolder, source, descr, subset, data_home, return_X_y, as_float):
+def idx_file_names(subset):
+    """``[(part, images file, labels file), ...]`` of a subset, train before test."""
     if subset not in ("train", "test", "all"):
         raise ValueError(f"subset must be 'train', 'test' or 'all', got {subset!r}.")
     parts = ["train", "test"] if subset == "all" else [subset]
+    return [(part, f"{_SUBSETS[part]}-images-idx3-ubyte.gz",
+             f"{_SUBSETS[part]}-labels-idx1-ubyte.gz") for part in parts]
+
+
+def _load_idx_pair(name, subfolder, source, descr, subset, data_home, return_X_y, as_float):
     images, labels = [], []
-    for part in parts:
-        prefix = _SUBSETS[part]
-        images.append(_read_idx(find_file(data_home, subfolder, f"{prefix}-images-idx3-ubyte.gz",
-                                          name, source), 2051))
-        labels.append(_read_idx(find_file(data_home, subfolder, f"{prefix}-labels-idx1-ubyte.gz",
-                                          name, source), 2049))
+    for part, images_file, labels_file in idx_file_names(subset):
+        images.append(_read_idx(find_file(data_home, subfolder, images_file, name, source), 2051))
+        labels.append(_read_idx(find_file(data_home, subfolder, labels_file, name, source), 2049))
         if len(images[-1]) != len(labels[-1]):
             raise ValueError(f"{name} {part} set: {len(images[-1])} images but "
                              f"{len(labels[-1])} labels; the files do not belong together.")

@@ -11,6 +11,12 @@ ODDS_DATASETS = ("breastw", "glass", "ionosphere", "letter", "lympho", "optdigit
                  "satimage-2", "vertebral", "vowels", "wbc")
 
 
+def check_odds_name(name):
+    """Refuse anything but a plain file stem, so that a name cannot leave the folder."""
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+        raise ValueError(f"name must be the name of an ODDS set such as 'pima', got {name!r}.")
+
+
 def load_odds(name, *, data_home=None, return_X_y=False):
     """Load one ODDS outlier-detection set.
 
@@ -32,8 +38,7 @@ def load_odds(name, *, data_home=None, return_X_y=False):
         (n_samples,), 1 = outlier, 0 = inlier; ``DESCR``.
     (data, target) : tuple if ``return_X_y`` is True
     """
-    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
-        raise ValueError(f"name must be the name of an ODDS set such as 'pima', got {name!r}.")
+    check_odds_name(name)
     path = find_file(data_home, "odds", f"{name}.mat", f"ODDS set {name!r}",
                      "the .mat files of the ODDS library, odds.cs.stonybrook.edu")
     mat = scipy.io.loadmat(path)
