@@ -118,6 +118,8 @@ table.round(3)
 # set the 1s apart and mix most other digits in two dimensions: what k-means finds lives
 # in all the code's dimensions, not in its two main directions.
 
+import matplotlib.pyplot as plt
+
 from sklearn_ae.plotting import LatentSpaceDisplay
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
@@ -133,8 +135,6 @@ plt.show()
 #
 # Each row shows eight images of one cluster, labelled with the digit most frequent in it
 # and its share of the cluster.
-
-import matplotlib.pyplot as plt
 
 fig, axes = plt.subplots(10, 8, figsize=(8, 11))
 for cluster, row in enumerate(axes):
