@@ -13,7 +13,7 @@ export SKLEARN_AE_DATA ?= $(abspath ../shared/data)
 # Test workers: one per core, each torch on one thread, so the two do not fight for the cores.
 PYTEST_WORKERS ?= 2
 
-.PHONY: all setup test demo bench docs clean
+.PHONY: all setup test demo bench docs docs-quick docs-noexec clean
 
 all: test
 
@@ -35,9 +35,22 @@ bench:
 	$(MAKE) EXTRAS=test,benchmark setup
 	$(PY) benchmarks/run_all.py
 
+# The site, warnings as errors. `docs` runs every gallery example in full (minutes);
+# `docs-quick` runs each on small data with few epochs (SKLEARN_AE_QUICK=1), as CI does, so
+# that a broken example fails the build; `docs-noexec` lays out the gallery without running it.
+SPHINX := $(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 docs:
 	$(MAKE) EXTRAS=docs,test setup
-	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	$(SPHINX)
+
+docs-quick:
+	$(MAKE) EXTRAS=docs,test setup
+	SKLEARN_AE_QUICK=1 $(SPHINX)
+
+docs-noexec:
+	$(MAKE) EXTRAS=docs,test setup
+	SKLEARN_AE_DOCS_FAST=1 $(SPHINX)
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated .pytest_cache
