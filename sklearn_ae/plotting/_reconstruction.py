@@ -226,14 +226,19 @@ class ReconstructionDisplay:
         if self.image_shape is not None:
             shape = resolve_image_shape(self.image_shape, X.shape[1])
         n_samples = len(X)
+        new_figure = ax is None
         if shape is not None:
             n_rows, n_cols = 1 + len(reconstructions), n_samples
-            figsize = (1.1 * n_cols + 1.3, 1.15 * n_rows + 0.5)
+            # Room on the left for the longest row label, in inches.
+            label_width = 0.09 * max(len(label) for label in ["original", *names]) + 0.3
+            figsize = (1.1 * n_cols + label_width + 0.2, 1.15 * n_rows + 0.5)
         else:
             n_cols = min(n_samples, 4) if n_cols is None else int(n_cols)
             n_rows = math.ceil(n_samples / n_cols)
             figsize = (3.2 * n_cols, 2.4 * n_rows + 0.3)
         ax, figure = axes_and_figure(f"{type(self).__name__}.plot", ax, figsize)
+        if new_figure and shape is not None:
+            figure.subplots_adjust(left=label_width / figsize[0], right=0.98)
         spec = ax.get_subplotspec()
         if spec is None:
             raise ValueError(
