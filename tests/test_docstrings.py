@@ -61,3 +61,66 @@ def test_public_names_are_exported():
     assert set(sklearn_ae.__all__) >= {name for name, _ in ESTIMATORS}
     for name in sklearn_ae.__all__:
         assert hasattr(sklearn_ae, name)
+
+
+# ------------------------------------------------------- Displays and data-set functions
+
+import sklearn_ae.datasets  # noqa: E402
+import sklearn_ae.plotting  # noqa: E402
+
+DISPLAYS = [(name, getattr(sklearn_ae.plotting, name)) for name in sklearn_ae.plotting.__all__]
+DATASET_FUNCTIONS = [
+    (name, getattr(sklearn_ae.datasets, name))
+    for name in sklearn_ae.datasets.__all__
+    if name.startswith(("fetch_", "load_"))
+]
+DISPLAY_METHODS = ("plot", "from_estimator", "from_predictions", "from_codes")
+
+
+@pytest.mark.parametrize("name, cls", DISPLAYS)
+def test_display_docstrings(name, cls):
+    doc = ClassDoc(cls)
+    assert doc["Summary"] and doc["See Also"] and doc["Examples"], name
+    params = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    assert _documented(doc["Parameters"]) == params, name
+    methods = [m for m in DISPLAY_METHODS if hasattr(cls, m)]
+    assert "plot" in methods and "from_estimator" in methods, name
+    for method_name in methods:
+        method = getattr(cls, method_name)
+        mdoc = FunctionDoc(method)
+        assert mdoc["Summary"], f"{name}.{method_name} has no summary"
+        params = set(inspect.signature(method).parameters) - {"self"}
+        assert _documented(mdoc["Parameters"]) == params, f"{name}.{method_name}"
+        assert mdoc["Returns"], f"{name}.{method_name}: no Returns"
+
+
+@pytest.mark.parametrize("name, cls", DISPLAYS)
+def test_display_attributes_are_documented(name, cls):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    minimal = {
+        "LatentSpaceDisplay": lambda: cls(np.zeros((3, 2))),
+        "LossCurveDisplay": lambda: cls([1.0, 0.5]),
+        "ReconstructionDisplay": lambda: cls(np.zeros((2, 4)), np.ones((2, 4))),
+        "ReconstructionErrorDisplay": lambda: cls([1.0, 2.0]),
+    }
+    try:
+        display = minimal[name]().plot()
+    finally:
+        plt.close("all")
+    set_by_plot = {k for k in vars(display) if k.endswith("_") and not k.startswith("_")}
+    documented = _documented(ClassDoc(cls)["Attributes"])
+    assert set_by_plot == documented, name
+    assert {"ax_", "figure_"} <= documented, name
+
+
+@pytest.mark.parametrize("name, func", DATASET_FUNCTIONS)
+def test_dataset_functions_are_documented(name, func):
+    doc = FunctionDoc(func)
+    assert doc["Summary"] and doc["Returns"], name
+    params = set(inspect.signature(func).parameters)
+    assert _documented(doc["Parameters"]) == params, name
+    if name.startswith("fetch_"):
+        assert doc["See Also"] and doc["Examples"], name
