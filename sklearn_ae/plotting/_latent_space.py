@@ -5,7 +5,7 @@ from sklearn.decomposition import PCA
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_array
 
-from ._utils import axes_and_figure, check_fitted, is_detector, style
+from ._utils import axes_and_figure, check_fitted, encode, style
 
 #: Up to this many distinct labels get a colour each and a legend entry; more numeric
 #: labels are shown on a continuous colormap with a colorbar.
@@ -252,12 +252,7 @@ class LatentSpaceDisplay:
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_fitted(estimator)
-        if is_detector(estimator):
-            scaler = estimator.scaler_
-            codes = estimator.estimator_.transform(X if scaler is None else scaler.transform(X))
-        else:
-            codes = estimator.transform(X)
         return cls.from_codes(
-            codes, y, name=type(estimator).__name__ if name is None else name, ax=ax,
+            encode(estimator, X), y, name=type(estimator).__name__ if name is None else name, ax=ax,
             cmap=cmap, scatter_kw=scatter_kw, legend=legend,
         )

@@ -30,6 +30,19 @@ def first_rows(X, n_samples):
     return _safe_indexing(X, np.arange(n))
 
 
+def _scaled(detector, X):
+    """`X` as a detector's model sees it: through the detector's scaler, if any."""
+    scaler = detector.scaler_
+    return np.asarray(X, dtype=np.float64) if scaler is None else scaler.transform(X)
+
+
+def encode(estimator, X):
+    """The codes of `X` by a fitted transformer, or by the model of a detector."""
+    if is_detector(estimator):
+        return estimator.estimator_.transform(_scaled(estimator, X))
+    return estimator.transform(X)
+
+
 def reconstruct(estimator, X):
     """The reconstruction of `X` by a fitted model, in the units of `X`.
 
@@ -38,9 +51,8 @@ def reconstruct(estimator, X):
     ``inverse_transform(transform(X))``.
     """
     if is_detector(estimator):
+        rebuilt = reconstruct(estimator.estimator_, _scaled(estimator, X))
         scaler = estimator.scaler_
-        X_scaled = np.asarray(X, dtype=np.float64) if scaler is None else scaler.transform(X)
-        rebuilt = reconstruct(estimator.estimator_, X_scaled)
         return rebuilt if scaler is None else scaler.inverse_transform(rebuilt)
     if hasattr(estimator, "reconstruct"):
         return np.asarray(estimator.reconstruct(X))
