@@ -8,13 +8,17 @@ code is (``_n_features_out``). A family becomes a denoiser by having the ``noise
 by ``{corruption_parameters}``): the base then corrupts its training batches.
 """
 
+import contextlib
 import copy
 import inspect
+import pickle
+import re
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+import skorch
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -96,6 +100,7 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training data and stop when the
         loss on it stops improving. The weights of the best epoch are restored at the end.
+        Not used by ``partial_fit``, which holds nothing out.
 
     validation_fraction : float, default=0.1
         Proportion of the training data held out for early stopping, in (0, 1). Only used
@@ -107,7 +112,8 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
     warm_start : bool, default=False
         When True, a new call to ``fit`` continues training the fitted network (if the
         number of features and the dtype are unchanged) instead of starting from new
-        weights. ``n_iter_`` and ``loss_curve_`` keep counting.
+        weights. ``n_iter_`` and ``loss_curve_`` keep counting. ``partial_fit`` always
+        continues, one epoch per call.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the validation split. Pass an int for
@@ -122,7 +128,11 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
     device : str, default='cpu'
         Torch device to train and predict on: ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or
         ``'auto'`` (CUDA when available, else CPU). The device used is stored in
-        ``device_``. A fitted estimator pickles and loads on a CPU-only machine.
+        ``device_``. A fitted estimator pickles and loads on a CPU-only machine, where its
+        network moves to the CPU. A pickle loads with the sklearn_ae release series it was
+        made with (same major and minor version) and with the same torch or a later release
+        of the same major version; otherwise loading raises a ``ValueError`` that names the
+        versions to install.
 
     callbacks : list of skorch callbacks or None, default=None
         Extra :mod:`skorch.callbacks` for power users (e.g. ``LRScheduler``, ``Checkpoint``,
@@ -135,7 +145,9 @@ net_ : skorch.NeuralNet
         skorch's record of the training.
 
     n_iter_ : int
-        Number of epochs trained (over all calls to ``fit`` with ``warm_start=True``).
+        Number of epochs trained (over all calls to ``fit`` with ``warm_start=True``, and to
+        ``partial_fit``). An epoch cut short by a ``KeyboardInterrupt`` is not counted,
+        though its optimizer steps are kept.
 
     loss_curve_ : list of float
         Training loss at the end of each epoch.
@@ -160,13 +172,15 @@ net_ : skorch.NeuralNet
         that are all strings.
 
     device_ : str
-        The torch device the network was trained on.
+        The torch device the network is on: the one it was trained on, or ``'cpu'`` once
+        a pickle of a network trained on a GPU is loaded where CUDA is not available.
 
     batch_size_ : int
-        The minibatch size used.
+        The minibatch size used (by the last call to ``fit`` or ``partial_fit``).
 
     max_iter_ : int
-        The maximum number of epochs used (resolved from ``max_iter='auto'``).
+        The maximum number of epochs of the last call to ``fit`` (resolved from
+        ``max_iter='auto'``); 1 after ``partial_fit``, which trains one epoch per call.
 
     output_activation_ : str
         The activation of the decoder's last layer (resolved from
@@ -261,6 +275,95 @@ def resolve_device(device):
     return device
 
 
+@contextlib.contextmanager
+def unchanged_on_error(estimator):
+    """Put the fitted attributes of ``estimator`` back as they were if the block raises.
+
+    A fit that fails (bad data, a diverging loss) then leaves no half-fitted estimator: a
+    first fit leaves it unfitted (``check_is_fitted`` raises ``NotFittedError``, not an
+    ``AttributeError`` later), a refit leaves the previous fit whole (``n_features_in_``
+    included, which validation sets before training starts).
+    """
+    fitted = {key: value for key, value in vars(estimator).items() if key.endswith("_")}
+    try:
+        yield
+    except BaseException:
+        for key in [key for key in vars(estimator) if key.endswith("_")]:
+            delattr(estimator, key)
+        vars(estimator).update(fitted)
+        raise
+
+
+def _curve(history, key):
+    """The values of ``key`` over the epochs of a skorch history that have it, as floats.
+
+    Epochs trained by :meth:`~BaseAutoencoder.partial_fit` have no validation loss.
+    """
+    return [float(row[key]) for row in history if key in row]
+
+
+def _drop_unfinished_epoch(net, validate):
+    """Forget the last epoch of ``net.history`` if an interruption cut it short.
+
+    skorch stops quietly on a KeyboardInterrupt (Ctrl-C, or a callback's), which may come in
+    the middle of an epoch: the weights keep the optimizer steps taken, but an epoch without
+    its loss does not count in ``n_iter_``, so that ``n_iter_ == len(loss_curve_)``.
+    """
+    if net.history:
+        last = net.history[-1]
+        if "train_loss" not in last or (validate and "valid_loss" not in last):
+            net.history.pop()
+
+
+def all_finite(a):
+    """Whether the array ``a`` holds no NaN or infinity.
+
+    A sum is NaN or infinite as soon as one value is, so the common case needs no temporary
+    of the size of ``a``; only a sum that overflows is checked value by value.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(a.sum(dtype=np.float64)) or np.isfinite(a).all())
+
+
+def _release(version):
+    """``(major, minor)`` of a version string such as ``'2.13.0+cpu'``, or None."""
+    match = re.match(r"(\d+)\.(\d+)", str(version))
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def check_pickle_versions(name, saved_sklearn_ae, saved_torch):
+    """Raise a clear error when a pickle made with these versions cannot be loaded here.
+
+    The rule: a pickle loads with the release series of sklearn_ae it was made with (same
+    major and minor version; patch releases keep the fitted attributes), and with the torch
+    it was made with or a later release of the same major version (torch reads the files of
+    its earlier releases, but promises nothing of older releases reading newer files).
+    """
+    import sklearn_ae
+
+    saved, installed = _release(saved_sklearn_ae), _release(sklearn_ae.__version__)
+    if saved != installed:
+        series = f"{saved[0]}.{saved[1]}" if saved else saved_sklearn_ae
+        raise ValueError(
+            f"This {name} was pickled with sklearn_ae {saved_sklearn_ae}, but sklearn_ae "
+            f"{sklearn_ae.__version__} is installed. A pickle loads only with the release "
+            f"series it was made with ({series}.*): the fitted attributes may change between "
+            f"series. Install sklearn_ae {series}.* to load it (pip install "
+            f"'sklearn_ae=={series}.*'), or fit the estimator again."
+        )
+    saved, installed = _release(saved_torch), _release(torch.__version__)
+    if saved is not None and installed is not None and (
+        installed[0] != saved[0] or installed < saved
+    ):
+        reason = "another major version" if installed[0] != saved[0] else "an older release"
+        raise ValueError(
+            f"This {name} was pickled with torch {saved_torch}, but torch {torch.__version__} "
+            f"is installed, {reason}. Its network loads with torch {saved[0]}.{saved[1]} or a "
+            f"later {saved[0]}.x release: install one (pip install "
+            f"'torch>={saved[0]}.{saved[1]},<{saved[0] + 1}'), or fit the estimator again."
+        )
+
+
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class of the autoencoder estimators. Not for direct use.
 
@@ -322,7 +425,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data. Integer data are converted to float64; float32 data are trained
-            in float32 (faster) and float64 data in float64.
+            in float32 (faster) and float64 data in float64. A float numpy memmap (e.g.
+            ``np.load(path, mmap_mode='r')``) is trained on in place, without a copy, one
+            minibatch at a time.
 
         y : None
             Ignored. Present for API consistency; an autoencoder's target is `X` itself.
@@ -332,9 +437,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : object
             The fitted estimator.
         """
-        X = self._validate_fit_data(X)
-        self._fit(X)
-        return self
+        with unchanged_on_error(self):
+            X = self._validate_fit_data(X)
+            return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
@@ -353,8 +458,47 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X_new : ndarray of shape (n_samples, n_components)
             The codes of `X`, with the dtype of `X`.
         """
-        X = self._validate_fit_data(X)
-        return self._fit(X)._transform(X)
+        with unchanged_on_error(self):
+            X = self._validate_fit_data(X)
+            self._fit(X)
+        return self._transform(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on `X`, a batch of a stream: for data too large to fit at once.
+
+        Each call makes one pass over `X` (in minibatches of ``batch_size``) and goes on
+        from the weights, optimizer state and random stream that the previous call (or
+        :meth:`fit`) left, as :meth:`sklearn.neural_network.MLPRegressor.partial_fit`
+        does; the first call on an unfitted estimator builds the network, in the dtype of
+        that first `X` (later batches are converted to it) and, with
+        ``output_activation='auto'``, with the output activation that first `X` calls for.
+        ``n_iter_`` counts the calls and ``loss_curve_`` gets one value per call. Called
+        ``k`` times on the same `X`, it gives the weights of ``fit`` with ``max_iter=k``
+        and the same ``random_state``.
+
+        ``max_iter``, ``tol``, ``n_iter_no_change``, ``warm_start`` and ``early_stopping``
+        are not used: the caller decides when to stop, and no validation split is held
+        out; ``batch_size='auto'`` is resolved for each `X`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training data, with the features of the first batch. A numpy
+            memmap is read one minibatch at a time, without a copy.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained for one more epoch.
+        """
+        with unchanged_on_error(self):
+            first_call = not hasattr(self, "net_")
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+            return self._fit(X, incremental=True)
 
     def _validate_fit_data(self, X):
         return validate_data(self, X, dtype=[np.float64, np.float32])
@@ -365,13 +509,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _check_data_dependent_params(self, X):
         """The checks that need the data, with messages that name the parameter and a fix."""
-        n_samples = X.shape[0]
-        if self.early_stopping and n_samples < 2:
-            raise ValueError(
-                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
-                f"of the samples, which needs at least 2 samples; got n_samples={n_samples}. "
-                "Pass more samples or set early_stopping=False."
-            )
         if self.loss == "bce":
             lo, hi = float(X.min()), float(X.max())
             if lo < 0 or hi > 1:
@@ -448,24 +585,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         steps_per_epoch = -(-n_samples // batch_size)
         return int(np.clip(AUTO_STEPS // steps_per_epoch, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS))
 
-    def _build_net(self, X, *, dtype, device, batch_size, max_iter, seed, output_activation):
+    def _build_net(self, X, *, dtype, device, output_activation):
+        """A new skorch net for `X`; :meth:`_configure_training` sets up each training call."""
         module, module_kwargs = self._module_params(X, output_activation)
         optimizer, optimizer_kwargs = OPTIMIZERS[self.optimizer]
-        early_stopping = EarlyStopping(
-            monitor="valid_loss" if self.early_stopping else "train_loss",
-            patience=self.n_iter_no_change,
-            threshold=self.tol,
-            threshold_mode="rel",
-            load_best=self.early_stopping,
-        )
+        name = type(self).__name__
         callbacks = [
-            ("divergence_check", DivergenceCheck(type(self).__name__, self.learning_rate_init, max_iter)),
-            ("early_stopping", early_stopping),
+            ("divergence_check", DivergenceCheck(name, self.learning_rate_init, max_iter=None)),
+            ("early_stopping", EarlyStopping()),
             *copy.deepcopy(self.callbacks or []),
         ]
         return self._net_class(
             module=module,
-            corruption=self._corruption(X),
             **{f"module__{key}": value for key, value in module_kwargs.items()},
             module__dtype=dtype,
             criterion=LOSSES[self.loss],
@@ -473,22 +604,31 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
-            max_epochs=max_iter,
-            batch_size=batch_size,
             dataset=ArrayDataset,
             iterator_train=BatchIterator,
             iterator_valid=BatchIterator,
             iterator_train__shuffle=self.shuffle,
-            train_split=(
-                ValidSplit(self.validation_fraction, random_state=seed)
-                if self.early_stopping
-                else None
-            ),
             callbacks=callbacks,
             verbose=self.verbose,
             device=device,
             **self._net_params(),
         )
+
+    def _configure_training(self, net, X, *, batch_size, max_iter, validate, seed):
+        """Set up ``net`` (new or fitted) for one training call on `X`, from the parameters."""
+        split = ValidSplit(self.validation_fraction, random_state=seed) if validate else None
+        net.set_params(max_epochs=max_iter, batch_size=batch_size, train_split=split)
+        net.corruption = self._corruption(X)
+        callbacks = dict(net.callbacks_)
+        divergence_check = callbacks["divergence_check"]
+        divergence_check.max_iter = max_iter
+        divergence_check.scale = max(abs(float(X.max())), abs(float(X.min())))
+        stopper = callbacks["early_stopping"]
+        stopper.monitor = "valid_loss" if validate else "train_loss"
+        stopper.patience = self.n_iter_no_change
+        stopper.threshold = self.tol
+        stopper.threshold_mode = "rel"
+        stopper.load_best = validate
 
     def _can_warm_start(self, X_tensor):
         if not (self.warm_start and hasattr(self, "net_")):
@@ -496,37 +636,66 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         params = next(self.net_.module_.parameters())
         return params.dtype == X_tensor.dtype and self._warm_start_shape_ == X_tensor.shape[1:]
 
-    def _fit(self, X):
-        """Train on validated `X`; set the fitted attributes only once training succeeded."""
+    def _fit(self, X, incremental=False):
+        """Train on validated `X`; set the fitted attributes only once training succeeded.
+
+        ``fit`` trains up to ``max_iter`` epochs, from new weights or, with ``warm_start``,
+        from the fitted ones. ``incremental=True`` (:meth:`partial_fit`) trains one epoch
+        without a validation split, from the fitted weights when there are some, and goes on
+        with the random stream where the previous call left it: ``k`` calls on the same `X`
+        give the weights of one ``fit`` with ``max_iter=k``.
+        """
         self._check_data_dependent_params(X)
         n_samples = X.shape[0]
-        seed = draw_seed(self.random_state)
-        device = resolve_device(self.device)
+        validate = self.early_stopping and not incremental
+        if validate and n_samples < 2:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
+                f"of the samples, which needs at least 2 samples; got n_samples={n_samples}. "
+                "Pass more samples or set early_stopping=False."
+            )
         batch_size = self._resolve_batch_size(n_samples)
-        max_iter = self._resolve_max_iter(n_samples, batch_size)
-        X_tensor = as_tensor(X)
-
-        warm = self._can_warm_start(X_tensor)
-        if warm:
+        max_iter = 1 if incremental else self._resolve_max_iter(n_samples, batch_size)
+        seed = draw_seed(self.random_state)
+        X_tensor = as_tensor(X)  # shares memory with X (a memmap included): no copy
+        continuing = hasattr(self, "net_") if incremental else self._can_warm_start(X_tensor)
+        if continuing:
             # Train a copy: a fit that fails (diverges, is interrupted by an error) leaves the
             # fitted estimator as it was.
             net = copy.deepcopy(self.net_)
-            net.set_params(max_epochs=max_iter, batch_size=batch_size)
-            net.corruption = self._corruption(X)
+            device = str(net.device)
             output_activation = self.output_activation_
+            # partial_fit converts a batch of another dtype to the network's, as transform does.
+            X_tensor = as_tensor(X, next(net.module_.parameters()).dtype)
         else:
+            device = resolve_device(self.device)
             output_activation = self._resolve_output_activation(X)
+        rng_state = getattr(self, "_rng_state_", None) if incremental and continuing else None
         fork_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
-            if not warm:
+            if rng_state is not None:
+                cpu_state, gpu_state = rng_state
+                torch.set_rng_state(cpu_state)
+                if fork_devices and gpu_state is not None:
+                    torch.cuda.set_rng_state(gpu_state, fork_devices[0])
+            if not continuing:
                 net = self._build_net(
-                    X, dtype=X_tensor.dtype, device=device, batch_size=batch_size,
-                    max_iter=max_iter, seed=seed, output_activation=output_activation,
+                    X, dtype=X_tensor.dtype, device=device, output_activation=output_activation
                 )
                 net.initialize()
+            self._configure_training(
+                net, X, batch_size=batch_size, max_iter=max_iter, validate=validate, seed=seed
+            )
             epochs_before = len(net.history)
-            net.partial_fit(X_tensor)
+            net.partial_fit(X_tensor)  # skorch stops quietly on KeyboardInterrupt
+            _drop_unfinished_epoch(net, validate)
+            # Where the random streams stand, for the next partial_fit (both are CPU tensors,
+            # so the pickle of a model trained on a GPU still loads on a CPU).
+            rng_state = (
+                torch.get_rng_state(),
+                torch.cuda.get_rng_state(fork_devices[0]) if fork_devices else None,
+            )
 
         self.net_ = net
         self.device_ = device
@@ -534,21 +703,27 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.max_iter_ = max_iter
         self.output_activation_ = output_activation
         self._warm_start_shape_ = X_tensor.shape[1:]
-        self._set_training_attributes(net, epochs_run=len(net.history) - epochs_before)
+        self._rng_state_ = rng_state
+        epochs_run = len(net.history) - epochs_before
+        self._set_training_attributes(net, epochs_run)
+        if not incremental:
+            self._warn_if_not_converged(net, epochs_run)
         return self
 
     def _set_training_attributes(self, net, epochs_run):
         history = net.history
         self.n_iter_ = len(history)
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        if self.early_stopping:
-            self.validation_scores_ = [-float(v) for v in history[:, "valid_loss"]]
-            self.best_validation_score_ = max(self.validation_scores_)
+        self.loss_curve_ = _curve(history, "train_loss")
+        if net.train_split is not None:
+            self.validation_scores_ = [-v for v in _curve(history, "valid_loss")]
+            self.best_validation_score_ = max(self.validation_scores_, default=None)
             self.best_loss_ = None
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
+            self.best_loss_ = min(self.loss_curve_, default=None)
+
+    def _warn_if_not_converged(self, net, epochs_run):
         stopper = dict(net.callbacks_)["early_stopping"]
         converged = stopper.misses_ >= stopper.patience
         if epochs_run >= self.max_iter_ and not converged and self.max_iter != "auto":
@@ -561,11 +736,37 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ---------------------------------------------------------------------------- inference
 
-    def _predict(self, X, fn):
-        """``fn`` applied to validated `X` in batches, as a numpy array (module's dtype)."""
-        dtype = next(self.net_.module_.parameters()).dtype
-        out = self.net_.predict_batches(as_tensor(X, dtype), fn, self._predict_batch_size)
-        return out.numpy()
+    def _predict(self, X, fn, out_dtype=None):
+        """``fn`` applied to validated `X` in batches, as a numpy array.
+
+        The array has the dtype ``out_dtype`` (default: the network's). Memory is bounded by
+        one batch plus the output: `X` is neither copied nor converted as a whole. A result
+        with NaN or infinity raises an error that says why, instead of being returned.
+        """
+        out = self.net_.predict_batches(as_tensor(X), fn, self._predict_batch_size, out_dtype)
+        if not all_finite(out):
+            raise ValueError(self._non_finite_output_message(X))
+        return out
+
+    def _non_finite_output_message(self, X):
+        name = type(self).__name__
+        weights = list(self.net_.module_.parameters())
+        if not all(bool(torch.isfinite(w).all()) for w in weights):
+            return (
+                f"{name}: the network's weights are NaN or infinite, so every output is: "
+                "its training diverged before the divergence check could stop it (e.g. it "
+                "was interrupted). Refit with a lower learning_rate_init, or scale X first "
+                "(e.g. with StandardScaler)."
+            )
+        dtype = weights[0].dtype
+        largest = max(abs(float(X.max())), abs(float(X.min())))
+        return (
+            f"{name}: the network returned NaN or infinity for X that is finite. X holds values "
+            f"up to {largest:.3g} in absolute value, and the network computes in {dtype} (whose "
+            f"largest value is {torch.finfo(dtype).max:.3g}): values this far from the "
+            "training data overflow its arithmetic. Scale X as the training data were scaled "
+            "(e.g. with the same StandardScaler, in a Pipeline), or clip it."
+        )
 
     def transform(self, X):
         """Encode `X`: return the latent code of each sample.
@@ -586,7 +787,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self._transform(X)
 
     def _transform(self, X):
-        return self._predict(X, self.net_.module_.encode).astype(X.dtype, copy=False)
+        return self._predict(X, self.net_.module_.encode, X.dtype)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -609,7 +810,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has {X.shape[1]} features, but {type(self).__name__}.inverse_transform is "
                 f"expecting {n_out} features (the width of the code) as input."
             )
-        return self._predict(X, self.net_.module_.decode).astype(X.dtype, copy=False)
+        return self._predict(X, self.net_.module_.decode, X.dtype)
 
     def reconstruct(self, X):
         """Encode and decode `X` in one pass: the autoencoder's reconstruction of `X`.
@@ -627,7 +828,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             The reconstruction, with the dtype of `X`.
         """
         X = self._validate_data_for_predict(X)
-        return self._predict(X, self.net_.module_).astype(X.dtype, copy=False)
+        return self._predict(X, self.net_.module_, X.dtype)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.
@@ -650,8 +851,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _score_samples(self, X):
         module = self.net_.module_
-        errors = self._predict(X, lambda xb: ((module(xb) - xb) ** 2).flatten(1).mean(dim=1))
-        return -errors.astype(np.float64)
+
+        def squared_error(xb):
+            # In float64: the square of a float32 error beyond 1.8e19 would overflow.
+            return (module(xb) - xb).double().square_().flatten(1).mean(dim=1)
+
+        return -self._predict(X, squared_error, np.float64)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error over `X`.
@@ -674,6 +879,44 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         X = self._validate_data_for_predict(X)
         return float(np.mean(self._score_samples(X)))
+
+    # ---------------------------------------------------------------------------- pickling
+
+    def __getstate__(self):
+        import sklearn_ae
+
+        state = dict(
+            super().__getstate__(),
+            _sklearn_ae_version=sklearn_ae.__version__,
+            _torch_version=torch.__version__,
+            _skorch_version=skorch.__version__,
+        )
+        if "net_" in state:
+            # Pickled apart, so that __setstate__ checks the versions before torch reads it.
+            state["net_"] = pickle.dumps(state["net_"], protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved_sklearn_ae = state.pop("_sklearn_ae_version", None)
+        saved_torch = state.pop("_torch_version", None)
+        saved_skorch = state.pop("_skorch_version", None)
+        name = type(self).__name__
+        if saved_sklearn_ae is not None:
+            check_pickle_versions(name, saved_sklearn_ae, saved_torch)
+        if isinstance(state.get("net_"), bytes):
+            try:
+                # skorch maps a network trained on a GPU to the CPU when CUDA is missing.
+                state["net_"] = pickle.loads(state["net_"])
+            except Exception as exc:
+                raise ValueError(
+                    f"This {name} could not load its trained network, pickled with torch "
+                    f"{saved_torch} and skorch {saved_skorch} (installed: torch "
+                    f"{torch.__version__}, skorch {skorch.__version__}): {exc}. Install the "
+                    "versions it was pickled with, or fit the estimator again."
+                ) from exc
+            state["device_"] = str(state["net_"].device)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

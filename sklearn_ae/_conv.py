@@ -278,8 +278,8 @@ default='relu'
             and self._resolve_image_shape(X_tensor.shape[1]) == self.image_shape_
         )
 
-    def _fit(self, X):
-        super()._fit(X)
+    def _fit(self, X, incremental=False):
+        super()._fit(X, incremental)
         module = self.net_.module_
         self.image_shape_ = module.image_shape
         self.n_components_ = module.n_components

@@ -7,14 +7,17 @@ adds what an autoencoder needs on top of it:
   takes ``y=None`` and no ``fit(X, X)`` is needed;
 - a fast path for in-memory data: :class:`ArrayDataset` and :class:`BatchIterator` slice whole
   batches out of one tensor. skorch's default ``DataLoader`` collates sample by sample, which
-  made a small dense autoencoder about 1.5x slower than a hand-written torch loop;
+  made a small dense autoencoder about 1.5x slower than a hand-written torch loop. Nothing
+  copies the data as a whole: a tensor sharing memory with a numpy memmap is read one batch
+  at a time, when training (validation split included) and when predicting;
 - corruption of the training inputs (:class:`Corruption`), which turns any autoencoder into a
   denoising one: only the training step sees corrupted rows, the target stays the clean rows;
-- a check that stops a diverging fit with an error instead of returning NaN codes.
+- a check that stops a diverging fit with an error instead of returning NaN or absurd codes.
 """
 
 import math
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
@@ -40,11 +43,17 @@ class ArrayDataset(torch.utils.data.Dataset):
 
 
 def _rows(dataset):
-    """The tensor of rows behind an :class:`ArrayDataset` or a ``Subset`` of one."""
+    """``(X, indices)`` behind an :class:`ArrayDataset` or a ``Subset`` of one.
+
+    ``indices`` is None for all the rows of ``X``, else the rows of the subset: the split of
+    ``early_stopping`` is indexed batch by batch instead of copying the training rows.
+    """
     if isinstance(dataset, ArrayDataset):
-        return dataset.X
+        return dataset.X, None
     if isinstance(dataset, torch.utils.data.Subset):
-        return _rows(dataset.dataset)[torch.as_tensor(dataset.indices, dtype=torch.long)]
+        X, indices = _rows(dataset.dataset)
+        subset = torch.as_tensor(dataset.indices, dtype=torch.long)
+        return X, subset if indices is None else indices[subset]
     raise TypeError(
         f"BatchIterator needs an ArrayDataset or a Subset of one, got {type(dataset).__name__}."
     )
@@ -55,29 +64,31 @@ class BatchIterator:
 
     A drop-in for ``torch.utils.data.DataLoader`` as skorch's ``iterator_train`` and
     ``iterator_valid``. Shuffling draws a permutation from torch's global generator, which the
-    estimators seed inside ``torch.random.fork_rng``.
+    estimators seed inside ``torch.random.fork_rng``. Only the rows of one batch are copied at
+    a time, so a tensor that shares memory with a numpy memmap is read batch by batch.
     """
 
     def __init__(self, dataset, batch_size=128, shuffle=False):
-        self.X = _rows(dataset)
+        self.X, self.indices = _rows(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle
 
     def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
+        n = len(self.X) if self.indices is None else len(self.indices)
+        return math.ceil(n / self.batch_size)
 
     def __iter__(self):
-        X, bs = self.X, self.batch_size
-        n = len(X)
+        X, indices, bs = self.X, self.indices, self.batch_size
+        n = len(X) if indices is None else len(indices)
         if self.shuffle:
             order = torch.randperm(n)
-            for start in range(0, n, bs):
-                xb = X[order[start : start + bs]]
-                yield xb, xb
+            if indices is not None:
+                order = indices[order]
         else:
-            for start in range(0, n, bs):
-                xb = X[start : start + bs]
-                yield xb, xb
+            order = indices
+        for start in range(0, n, bs):
+            xb = X[start : start + bs] if order is None else X[order[start : start + bs]]
+            yield xb, xb
 
 
 class Corruption:
@@ -132,23 +143,59 @@ class Corruption:
 
 
 class DivergenceCheck(Callback):
-    """Raise a clear error as soon as an epoch's training loss is NaN or infinite."""
+    """Raise a clear error as soon as an epoch's training loss is NaN, infinite or exploding.
 
-    def __init__(self, estimator_name, learning_rate_init, max_iter):
+    A finite loss counts as exploding above :attr:`EXPLOSION` times the larger of
+    ``scale ** 2`` (``scale``: the largest absolute value in the training data, at least 1)
+    and the loss of the first batch of the training call, which the weights it started from
+    gave: reconstructions that far from the data are no step of a converging fit. Without
+    this, a fit whose weights grow without bound (in float64 above all) returns absurd codes
+    long before its loss overflows. A network that a too large step saturated (a sigmoid
+    output stuck at 0 or 1) keeps a bounded loss: that is a failed fit, not a diverging one.
+
+    Parameters
+    ----------
+    estimator_name : str
+        Named in the error.
+    learning_rate_init : float
+        The learning rate, named in the error with a smaller one to try.
+    max_iter : int or None
+        The number of epochs of the training call, named in the error.
+    scale : float, default=1.0
+        The largest absolute value in the training data (the estimators set it each call).
+    """
+
+    #: How many times the reference (see above) a finite loss must exceed to count as exploding.
+    EXPLOSION = 1e3
+
+    def __init__(self, estimator_name, learning_rate_init, max_iter, scale=1.0):
         self.estimator_name = estimator_name
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
+        self.scale = scale
+
+    def on_train_begin(self, net, **kwargs):
+        self.first_epoch_ = len(net.history)
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
-        if not math.isfinite(loss):
-            epoch = net.history[-1, "epoch"]
-            raise ValueError(
-                f"{self.estimator_name}: the training loss became {loss} at epoch {epoch} "
-                f"(of max_iter={self.max_iter}); the optimizer diverged. Lower "
-                f"learning_rate_init (got {self.learning_rate_init}), for example to "
-                f"{self.learning_rate_init / 10:g}, or scale X first (e.g. with StandardScaler)."
+        epoch = net.history[-1, "epoch"]
+        if math.isfinite(loss):
+            first_batch = net.history[self.first_epoch_]["batches"][0]["train_loss"]
+            if loss <= self.EXPLOSION * max(max(self.scale, 1.0) ** 2, first_batch):
+                return
+            why = (
+                f", over {self.EXPLOSION:g} times both the loss of its first batch and the "
+                "square of the largest absolute value in X"
             )
+        else:
+            why = ""
+        raise ValueError(
+            f"{self.estimator_name}: the training loss became {loss:.4g} at epoch {epoch} "
+            f"(of max_iter={self.max_iter}){why}; the optimizer diverged. Lower "
+            f"learning_rate_init (got {self.learning_rate_init}), for example to "
+            f"{self.learning_rate_init / 10:g}, or scale X first (e.g. with StandardScaler)."
+        )
 
 
 class AutoencoderNet(NeuralNet):
@@ -176,14 +223,21 @@ class AutoencoderNet(NeuralNet):
             batch = (self.corruption(to_tensor(Xi, device=self.device)), yi)
         return super().train_step_single(batch, **fit_params)
 
-    def predict_batches(self, X, fn, batch_size):
-        """Apply ``fn`` (e.g. ``module_.encode``) to ``X`` batch by batch in eval mode.
+    def predict_batches(self, X, fn, batch_size, out_dtype=None):
+        """Apply ``fn`` (e.g. ``module_.encode``) to the rows of ``X`` batch by batch, in eval mode.
 
-        Memory is bounded by one batch of inputs and outputs, not by the data.
+        ``X`` is a CPU tensor (it may share memory with a numpy array or memmap). Each batch is
+        cast to the module's dtype and moved to the device on its own, and its result written
+        into one preallocated numpy array of ``out_dtype`` (default: the module's dtype), so
+        that memory is bounded by one batch plus the output, not by the data.
         """
         self._set_training(False)
-        out = []
+        dtype = next(self.module_.parameters()).dtype
+        out = None
         with torch.inference_mode():
-            for xb, _ in BatchIterator(ArrayDataset(X), batch_size):
-                out.append(fn(xb.to(self.device)).cpu())
-        return torch.cat(out)
+            for start in range(0, len(X), batch_size):
+                yb = fn(X[start : start + batch_size].to(self.device, dtype)).cpu().numpy()
+                if out is None:
+                    out = np.empty((len(X), *yb.shape[1:]), dtype=out_dtype or yb.dtype)
+                out[start : start + len(yb)] = yb
+        return out

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import draw_seed
+from ._base import draw_seed, unchanged_on_error
 from ._dense import AutoencoderTransformer
 
 
@@ -275,24 +275,26 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         self : object
             The fitted detector.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        scaler = None if self.scale is None else SCALERS[self.scale]()
-        X_scaled = X if scaler is None else scaler.fit_transform(X)
-        estimator = self._make_estimator(X.shape[1])
-        if self.estimator is None:
-            # The default's budget of epochs is a choice of ours, not the user's: a warning
-            # that it ran out would ask them to change a parameter they did not set.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
+        # A failed fit leaves the detector as it was (unfitted, or fitted as before).
+        with unchanged_on_error(self):
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
+            scaler = None if self.scale is None else SCALERS[self.scale]()
+            X_scaled = X if scaler is None else scaler.fit_transform(X)
+            estimator = self._make_estimator(X.shape[1])
+            if self.estimator is None:
+                # The default's budget of epochs is a choice of ours, not the user's: a warning
+                # that it ran out would ask them to change a parameter they did not set.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    estimator.fit(X_scaled)
+            else:
                 estimator.fit(X_scaled)
-        else:
-            estimator.fit(X_scaled)
-        # Fitted attributes are set only once the training data could be scored.
-        train_scores = -self._errors(X_scaled, estimator).mean(axis=1)
-        self.scaler_ = scaler
-        self.estimator_ = estimator
-        self.train_scores_ = train_scores
-        self.offset_ = self._offset(train_scores)
+            # Fitted attributes are set only once the training data could be scored.
+            train_scores = -self._errors(X_scaled, estimator).mean(axis=1)
+            self.scaler_ = scaler
+            self.estimator_ = estimator
+            self.train_scores_ = train_scores
+            self.offset_ = self._offset(train_scores)
         return self
 
     def fit_predict(self, X, y=None):
