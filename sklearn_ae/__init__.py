@@ -3,6 +3,8 @@
 from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer, DenoisingAutoencoder
 from ._outlier import ReconstructionOutlierDetector
+from ._sequence import SequenceAutoencoder
+from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0"
 
@@ -11,5 +13,7 @@ __all__ = [
     "ConvAutoencoder",
     "DenoisingAutoencoder",
     "ReconstructionOutlierDetector",
+    "SequenceAutoencoder",
+    "VariationalAutoencoder",
     "__version__",
 ]

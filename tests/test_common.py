@@ -17,6 +17,8 @@ FAST_PARAMS = {
     # 1-D signals. image_shape=None would rightly refuse the widths that are not squares.
     "ConvAutoencoder": dict(image_shape=(1, -1), channels=(4, 2), max_iter=5),
     "DenoisingAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),
+    "SequenceAutoencoder": dict(hidden_layer_sizes=(4,), max_iter=5),
+    "VariationalAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),
 }
 
 #: check name -> reason, per estimator. The goal is none at all.

@@ -1,0 +1,228 @@
+"""Behaviour of SequenceAutoencoder: sequence shapes, the network, training, errors."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_ae import SequenceAutoencoder
+
+FAST = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    # Short fits on purpose: the ConvergenceWarning is tested in test_dense.py.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def sinusoids(n, n_timesteps=24, seed=0):
+    """Noisy sines of 1, 2 or 4 periods per window with random phases; rows and frequencies."""
+    rng = np.random.RandomState(seed)
+    label = rng.randint(3, size=n)
+    periods = np.array([1, 2, 4])[label][:, None]
+    t = np.arange(n_timesteps) / n_timesteps
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    X = np.sin(2 * np.pi * periods * t + phase) + 0.05 * rng.normal(size=(n, n_timesteps))
+    return X.astype(np.float32), label
+
+
+# ------------------------------------------------------------------------ shapes round-trip
+
+
+@pytest.mark.parametrize("n_timesteps, width, per_step", [
+    (None, 12, 1),  # a univariate series: one column per step
+    (4, 12, 3),  # 4 steps of 3 values
+    (12, 12, 1),
+    (1, 5, 5),  # a single step
+])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("bidirectional, merge_mode", [
+    (True, "sum"), (True, "concat"), (False, "sum")])
+@pytest.mark.parametrize("hidden_layer_sizes", [(4,), (6, 3)])
+def test_shapes_round_trip(n_timesteps, width, per_step, cell, bidirectional, merge_mode,
+                           hidden_layer_sizes):
+    X = np.random.RandomState(0).normal(size=(7, width))
+    ae = SequenceAutoencoder(3, n_timesteps=n_timesteps, hidden_layer_sizes=hidden_layer_sizes,
+                             cell=cell, bidirectional=bidirectional, merge_mode=merge_mode,
+                             max_iter=1, random_state=0).fit(X)
+    assert (ae.n_timesteps_, ae.n_features_per_step_) == (width // per_step, per_step)
+    codes = ae.transform(X)
+    assert codes.shape == (7, 3)
+    assert ae.inverse_transform(codes).shape == X.shape
+    assert ae.reconstruct(X).shape == X.shape
+    assert ae.score_samples(X).shape == (7,)
+    assert list(ae.get_feature_names_out()) == [f"sequenceautoencoder{i}" for i in range(3)]
+
+
+def test_the_network_is_the_one_asked_for():
+    X = np.random.RandomState(0).uniform(size=(5, 20))  # in [0, 1]: sigmoid output
+    ae = SequenceAutoencoder(3, n_timesteps=10, cell="gru", merge_mode="concat",
+                             **{**FAST, "hidden_layer_sizes": (6, 4)}).fit(X)
+    module = ae.net_.module_
+    layers = [(type(m), m.input_size, m.hidden_size, m.bidirectional)
+              for m in [*module.encoder, *module.decoder]]
+    # concat doubles the width that the next layer reads; the decoder mirrors the encoder and
+    # reads the code repeated at every step.
+    assert layers == [
+        (torch.nn.GRU, 2, 6, True), (torch.nn.GRU, 12, 4, True),
+        (torch.nn.GRU, 3, 4, True), (torch.nn.GRU, 8, 6, True),
+    ]
+    assert (module.to_code.in_features, module.to_code.out_features) == (8, 3)
+    assert (module.to_step.in_features, module.to_step.out_features) == (12, 2)
+    assert isinstance(module.output_activation, torch.nn.Sigmoid)
+    summed = SequenceAutoencoder(3, **{**FAST, "hidden_layer_sizes": (6,)}).fit(X)
+    assert isinstance(summed.net_.module_.encoder[0], torch.nn.LSTM)
+    assert summed.net_.module_.to_code.in_features == 6  # 'sum' keeps the hidden size
+    assert summed.output_activation_ == "sigmoid"
+
+
+def test_rows_are_read_step_by_step_and_the_code_is_the_final_state():
+    # A row is (n_timesteps, n_features) in C order: the values of step 0, then step 1...
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 8))
+    ae = SequenceAutoencoder(2, n_timesteps=4, hidden_layer_sizes=(5,), bidirectional=True,
+                             max_iter=1, random_state=0).fit(X)
+    module = ae.net_.module_.eval()
+    lstm = module.encoder[0]
+    with torch.no_grad():
+        _, (h_n, _) = lstm(torch.from_numpy(X).reshape(6, 4, 2))
+        expected = module.to_code(h_n[0] + h_n[1])  # merge_mode='sum' of both directions
+    np.testing.assert_allclose(ae.transform(X), expected.numpy(), rtol=1e-10)
+    # The decoder sees the same code at every step.
+    codes = ae.transform(X)
+    with torch.no_grad():
+        repeated = torch.from_numpy(codes).unsqueeze(1).repeat(1, 4, 1)
+        out, _ = module.decoder[0](repeated)
+        steps = module.to_step(out[..., :5] + out[..., 5:])
+    np.testing.assert_allclose(ae.inverse_transform(codes), steps.reshape(6, 8).numpy(),
+                               rtol=1e-10)
+
+
+# --------------------------------------------------------------------------------- training
+
+
+@pytest.fixture(scope="module")
+def fitted_on_sinusoids():
+    X, y = sinusoids(150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = SequenceAutoencoder(2, hidden_layer_sizes=(16,), batch_size=16, max_iter=60,
+                                 learning_rate_init=5e-3, random_state=0).fit(X)
+    return X, y, ae
+
+
+def test_sinusoids_of_different_frequencies_separate_in_code_space(fitted_on_sinusoids):
+    X, y, ae = fitted_on_sinusoids
+    X_test, y_test = sinusoids(150, seed=1)
+    knn = KNeighborsClassifier(5).fit(ae.transform(X), y)
+    # Measured 0.97 with a 2-value code (0.93 to 0.97 over three seeds); chance is 1/3.
+    assert knn.score(ae.transform(X_test), y_test) > 0.85
+
+
+def test_reconstruction_beats_a_constant_predictor(fitted_on_sinusoids):
+    X, _, ae = fitted_on_sinusoids
+    X_test, _ = sinusoids(150, seed=1)
+    constant = np.mean((X_test - X.mean(axis=0)) ** 2)
+    # Measured 0.10 (0.10 to 0.15 over three seeds) against 0.5 for the mean sequence.
+    assert np.mean((ae.reconstruct(X_test) - X_test) ** 2) < 0.4 * constant
+    assert -ae.score(X_test) < 0.4 * constant
+    assert ae.loss_curve_[-1] < 0.4 * ae.loss_curve_[0]
+
+
+def test_same_seed_reproduces_and_predictions_do_not_depend_on_batches():
+    X, _ = sinusoids(30, n_timesteps=10)
+    a = SequenceAutoencoder(2, **FAST).fit(X)
+    b = SequenceAutoencoder(2, **FAST).fit(X)
+    for pa, pb in zip(a.net_.module_.parameters(), b.net_.module_.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=0, atol=0)
+    c = SequenceAutoencoder(2, **{**FAST, "random_state": 1}).fit(X)
+    assert not np.allclose(a.transform(X), c.transform(X))
+    codes = a.transform(X)
+    a._predict_batch_size = 7
+    np.testing.assert_allclose(a.transform(X), codes, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(b.transform(X), b.transform(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_dtype_follows_input_dtype(dtype):
+    X = sinusoids(8, n_timesteps=6)[0].astype(dtype)
+    ae = SequenceAutoencoder(2, **FAST).fit(X)
+    assert next(ae.net_.module_.parameters()).dtype == torch.from_numpy(X).dtype
+    assert ae.transform(X).dtype == dtype
+    assert ae.reconstruct(X).dtype == dtype
+    assert ae.inverse_transform(ae.transform(X)).dtype == dtype
+
+
+def test_warm_start_continues_only_on_sequences_of_the_same_shape():
+    X = np.random.RandomState(0).normal(size=(10, 12))
+    ae = SequenceAutoencoder(2, n_timesteps=6, warm_start=True, **FAST).fit(X)
+    ae.fit(X)
+    assert ae.n_iter_ == 4
+    # Same width, other sequences: a new network.
+    ae.set_params(n_timesteps=4).fit(X)
+    assert ae.n_iter_ == 2 and (ae.n_timesteps_, ae.n_features_per_step_) == (4, 3)
+
+
+def test_pickle_and_clone_round_trip():
+    X = sinusoids(10, n_timesteps=8)[0]
+    ae = SequenceAutoencoder(2, n_timesteps=4, cell="gru", **FAST).fit(X)
+    restored = pickle.loads(pickle.dumps(ae))
+    np.testing.assert_array_equal(restored.transform(X), ae.transform(X))
+    np.testing.assert_array_equal(restored.reconstruct(X), ae.reconstruct(X))
+    assert (restored.n_timesteps_, restored.n_features_per_step_) == (4, 2)
+    fresh = clone(ae)
+    assert not hasattr(fresh, "net_") and fresh.get_params() == ae.get_params()
+
+
+# ------------------------------------------------------------------------------------ errors
+
+
+def test_n_timesteps_that_does_not_divide_the_width():
+    X = np.ones((4, 10))
+    msg = ("n_timesteps=4 does not divide the number of features of X (10): each row must "
+           "hold n_timesteps steps of the same number of values. Pass a divisor of 10, or "
+           "n_timesteps=None for a univariate series (one column per step).")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        SequenceAutoencoder(n_timesteps=4).fit(X)
+    with pytest.raises(ValueError, match=re.escape("n_timesteps=20 does not divide")):
+        SequenceAutoencoder(n_timesteps=20).fit(X)
+
+
+@pytest.mark.parametrize("params, msg", [
+    (dict(merge_mode="average"),
+     "The 'merge_mode' parameter of SequenceAutoencoder must be a str among "),
+    (dict(cell="rnn"), "The 'cell' parameter of SequenceAutoencoder must be a str among "),
+    (dict(n_timesteps=0),
+     "The 'n_timesteps' parameter of SequenceAutoencoder must be an int in the range [1, inf)"
+     " or None. Got 0 instead."),
+    (dict(bidirectional="yes"), "The 'bidirectional' parameter of SequenceAutoencoder must be"),
+    (dict(activation="relu"), "got an unexpected keyword argument 'activation'"),
+])
+def test_invalid_parameters(params, msg):
+    with pytest.raises((InvalidParameterError, TypeError), match=re.escape(msg)):
+        SequenceAutoencoder(**params).fit(np.ones((4, 6)))
+
+
+@pytest.mark.parametrize("hidden", [(), (0,), (4, 2.5)])
+def test_hidden_layer_sizes_must_be_positive_integers(hidden):
+    msg = (f"hidden_layer_sizes must hold at least one positive integer, got {hidden!r}. "
+           "Pass e.g. (32,), or (64, 32) for two recurrent layers.")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        SequenceAutoencoder(hidden_layer_sizes=hidden).fit(np.ones((4, 6)))
+
+
+def test_a_fitted_model_refuses_sequences_of_another_width():
+    ae = SequenceAutoencoder(2, **FAST).fit(np.ones((4, 6)))
+    msg = "X has 7 features, but SequenceAutoencoder is expecting 6 features as input."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ae.transform(np.ones((2, 7)))
