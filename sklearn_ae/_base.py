@@ -244,6 +244,26 @@ def as_tensor(X, dtype=None):
         return torch.as_tensor(X, dtype=dtype)
 
 
+#: Training data up to this share of a GPU's free memory is copied to the GPU once per fit.
+GPU_STAGING_FRACTION = 0.25
+
+
+def stage_on_device(X_tensor, device):
+    """``X_tensor`` on the GPU when it trains there and fits in a quarter of its free memory.
+
+    Otherwise every batch crosses from host to GPU memory on its own: measured on an H100,
+    that made an epoch of a small dense autoencoder 1.4x slower than a torch loop over data
+    already on the GPU. Larger data (and CPU training) stay where they are, read batch by
+    batch, so memory stays bounded by the batch.
+    """
+    if not device.startswith("cuda") or X_tensor.device.type == "cuda":
+        return X_tensor
+    free, _ = torch.cuda.mem_get_info(torch.device(device))
+    if X_tensor.element_size() * X_tensor.nelement() > GPU_STAGING_FRACTION * free:
+        return X_tensor
+    return X_tensor.to(device)
+
+
 def draw_seed(random_state):
     """An int seed from ``random_state``, leaving numpy's global generator untouched.
 
@@ -688,7 +708,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 net, X, batch_size=batch_size, max_iter=max_iter, validate=validate, seed=seed
             )
             epochs_before = len(net.history)
-            net.partial_fit(X_tensor)  # skorch stops quietly on KeyboardInterrupt
+            # skorch stops quietly on KeyboardInterrupt.
+            net.partial_fit(stage_on_device(X_tensor, device))
             _drop_unfinished_epoch(net, validate)
             # Where the random streams stand, for the next partial_fit (both are CPU tensors,
             # so the pickle of a model trained on a GPU still loads on a CPU).

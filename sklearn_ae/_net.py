@@ -86,6 +86,10 @@ class BatchIterator:
                 order = indices[order]
         else:
             order = indices
+        if order is not None:
+            # The permutation is drawn on the CPU (the same on every device); index where
+            # the rows are, e.g. on the GPU when the data were staged there.
+            order = order.to(X.device)
         for start in range(0, n, bs):
             xb = X[start : start + bs] if order is None else X[order[start : start + bs]]
             yield xb, xb

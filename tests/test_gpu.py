@@ -184,3 +184,17 @@ def test_a_gpu_trained_model_loads_on_a_cpu_only_machine(X, tmp_path, family, ho
                                    atol=atol * 100)
     if "predict" in on_cpu:
         assert np.mean(on_cpu["predict"] == est.predict(Xt)) > 0.99
+
+
+def test_small_data_is_staged_on_the_gpu_once_and_trains_the_same(X, monkeypatch):
+    from sklearn_ae import _base
+
+    X64 = torch.as_tensor(X)
+    assert _base.stage_on_device(X64, "cuda").device.type == "cuda"
+    assert _base.stage_on_device(X64, "cpu") is X64
+    staged = fit("dense", X, "cuda", dtype=np.float64)
+    monkeypatch.setattr(_base, "GPU_STAGING_FRACTION", 0.0)  # nothing fits: batch by batch
+    assert _base.stage_on_device(X64, "cuda") is X64
+    streamed = fit("dense", X, "cuda", dtype=np.float64)
+    np.testing.assert_allclose(staged.loss_curve_, streamed.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(staged.transform(X), streamed.transform(X), rtol=1e-10)
