@@ -159,27 +159,6 @@ autosummary_context = {
 }
 
 
-# -- Pages written by other parts of the project ---------------------------------------------
-# The user guide lists every family's page in its toctree, in reading order. A family whose
-# page is not written yet is left out of the toctree, instead of a warning (an error under
-# -W) for a missing document; nothing is created in its place.
-
-OPTIONAL_PAGES = ("user_guide/variational", "user_guide/sequence", "user_guide/scaling")
-
-
-def _drop_missing_optional_pages(app, docname, source):
-    if docname != "user_guide/index":
-        return
-    missing = {
-        page.split("/")[-1]
-        for page in OPTIONAL_PAGES
-        if not (HERE / f"{page}.rst").is_file()
-    }
-    source[0] = "\n".join(
-        line for line in source[0].splitlines() if line.strip() not in missing
-    )
-
-
 def _stamp_gallery_mode(app, exception):
     # A run that did not execute the examples leaves outputs that no later run may keep.
     if FAST or exception is not None:
@@ -190,5 +169,4 @@ def _stamp_gallery_mode(app, exception):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_sklearn_methods)
-    app.connect("source-read", _drop_missing_optional_pages)
     app.connect("build-finished", _stamp_gallery_mode)
