@@ -101,7 +101,10 @@ class SequenceAutoencoder(BaseAutoencoder):
     a CPU, 140-step sequences in batches of 200 take about 0.2 s per step with the default
     network, and the roughly 8,000 steps of ``max_iter='auto'`` can take many minutes.
     Pass an int ``max_iter`` (tens of epochs are usually enough) or use a GPU
-    (``device='cuda'``).
+    (``device='cuda'``). An epoch costs about the same whatever ``batch_size``, so
+    smaller batches (e.g. 32 to 64) give more optimizer steps for the same time: on
+    ECG5000, 30 epochs in batches of 50 detected anomalies better, and far more steadily
+    across seeds, than in the default batches of 200.
 
     Examples
     --------

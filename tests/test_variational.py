@@ -56,16 +56,16 @@ def fitted_on_mixture():
 
 def test_the_kl_term_is_real_and_pulls_the_codes_to_a_standard_normal(fitted_on_mixture):
     X, vae, plain = fitted_on_mixture
-    # Measured: 1.3 nats with beta=1, 13 with beta=0 (a plain autoencoder with a noisy code).
+    # Measured: 1.3 nats with beta=1, 22 with beta=0 (a plain autoencoder with a noisy code).
     assert vae.kl_curve_[-1] > 0.5
     assert vae.kl_curve_[-1] < 0.25 * plain.kl_curve_[-1]
     codes = vae.transform(X)
     np.testing.assert_allclose(codes.mean(axis=0), 0, atol=0.2)
     # Posterior means spread a little less than the prior: the rest is posterior variance.
     assert np.all((codes.std(axis=0) > 0.5) & (codes.std(axis=0) < 1.2))
-    # Without the KL term nothing holds the codes near N(0, 1) (measured: std near 3).
+    # Without the KL term nothing holds the codes near N(0, 1) (measured: mean -3, std 3).
     loose = plain.transform(X)
-    assert np.abs(loose.mean(axis=0)).max() > 0.5 or np.abs(loose.std(axis=0) - 1).max() > 0.5
+    assert np.abs(loose.std(axis=0) - 1).max() > 1
 
 
 def test_loss_is_reconstruction_plus_beta_kl_per_feature():
@@ -100,7 +100,7 @@ def test_samples_resemble_the_training_data(fitted_on_mixture):
     X_test = mixture(1500, seed=1)
     samples = vae.sample(1500, random_state=0)
     uniform = np.random.RandomState(0).uniform(X.min(axis=0), X.max(axis=0), size=(1500, 2))
-    # Measured: 0.06 for the samples, 0.22 for uniform noise over the data's bounding box.
+    # Measured: 0.06 for the samples, 0.21 for uniform noise over the data's bounding box.
     assert energy_distance(samples, X_test) < 0.4 * energy_distance(uniform, X_test)
     # Each of the three clusters gets a fair share of the samples.
     nearest = cdist(samples, [[-2, 0], [2, 0], [0, 3]]).argmin(axis=1)
