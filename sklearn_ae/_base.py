@@ -158,7 +158,8 @@ net_ : skorch.NeuralNet
 
     validation_scores_ : list of float or None
         Score on the validation split at each epoch: the negative validation loss, so
-        higher is better. None when ``early_stopping=False``.
+        higher is better; NaN for an epoch trained by ``partial_fit``, which holds nothing
+        out. None when ``early_stopping=False``.
 
     best_validation_score_ : float or None
         Best of ``validation_scores_``, whose weights are kept. None when
@@ -236,12 +237,17 @@ def fill_doc(cls):
     return cls
 
 
+# torch warns that writing to a read-only array (a memmap opened 'r') is undefined; nothing
+# here writes to X. One filter, set once: warnings.catch_warnings() around each call would not
+# be thread-safe, and concurrent transforms could leave the filter in the caller's list.
+warnings.filterwarnings(
+    "ignore", message="The given NumPy array is not writable", module=r"sklearn_ae\._base"
+)
+
+
 def as_tensor(X, dtype=None):
     """A tensor sharing memory with ``X`` where possible (read-only memmaps included)."""
-    with warnings.catch_warnings():
-        # torch warns that writing to a read-only array is undefined; we never write to X.
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.as_tensor(X, dtype=dtype)
+    return torch.as_tensor(X, dtype=dtype)
 
 
 #: Training data up to this share of a GPU's free memory is copied to the GPU once per fit.
@@ -428,8 +434,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     @property
     def _n_features_out(self):
-        """Width of the code returned by ``transform``."""
-        return self.n_components
+        """Width of the code returned by ``transform``: the fitted network's, once fitted.
+
+        A later ``set_params(n_components=...)`` changes the next fit, not the fitted network.
+        """
+        return getattr(self, "_code_width_", self.n_components)
 
     def _net_params(self):
         """Extra keyword arguments for :attr:`_net_class` (e.g. a loss weight)."""
@@ -505,7 +514,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ----------
         X : array-like of shape (n_samples, n_features)
             One batch of training data, with the features of the first batch. A numpy
-            memmap is read one minibatch at a time, without a copy.
+            memmap in the network's dtype is read one minibatch at a time, without a
+            copy (one of another dtype is converted, which copies it).
 
         y : None
             Ignored. Present for API consistency.
@@ -639,8 +649,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         split = ValidSplit(self.validation_fraction, random_state=seed) if validate else None
         net.set_params(max_epochs=max_iter, batch_size=batch_size, train_split=split)
         net.corruption = self._corruption(X)
+        # A fitted net (warm_start, partial_fit) trains with the current parameters, as
+        # MLPRegressor does: the learning rate, the L2 penalty and the family's own (beta).
+        # The optimizer's param groups are changed in place, so Adam keeps its moments.
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.learning_rate_init
+            group["weight_decay"] = self.alpha
+        net.lr = self.learning_rate_init
+        for name, value in self._net_params().items():
+            setattr(net, name, value)
         callbacks = dict(net.callbacks_)
         divergence_check = callbacks["divergence_check"]
+        divergence_check.learning_rate_init = self.learning_rate_init
         divergence_check.max_iter = max_iter
         divergence_check.scale = max(abs(float(X.max())), abs(float(X.min())))
         stopper = callbacks["early_stopping"]
@@ -704,6 +724,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     X, dtype=X_tensor.dtype, device=device, output_activation=output_activation
                 )
                 net.initialize()
+                with torch.no_grad():  # no randomness: encoding is deterministic
+                    probe = torch.zeros((1, *X_tensor.shape[1:]), dtype=X_tensor.dtype)
+                    code_width = int(net.module_.encode(probe.to(device)).shape[1])
+            else:
+                code_width = self._code_width_
             self._configure_training(
                 net, X, batch_size=batch_size, max_iter=max_iter, validate=validate, seed=seed
             )
@@ -725,6 +750,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.output_activation_ = output_activation
         self._warm_start_shape_ = X_tensor.shape[1:]
         self._rng_state_ = rng_state
+        self._code_width_ = code_width
         epochs_run = len(net.history) - epochs_before
         self._set_training_attributes(net, epochs_run)
         if not incremental:
@@ -736,8 +762,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.n_iter_ = len(history)
         self.loss_curve_ = _curve(history, "train_loss")
         if net.train_split is not None:
-            self.validation_scores_ = [-v for v in _curve(history, "valid_loss")]
-            self.best_validation_score_ = max(self.validation_scores_, default=None)
+            # One value per epoch, NaN for an epoch of partial_fit (no validation split).
+            self.validation_scores_ = [
+                -float(row["valid_loss"]) if "valid_loss" in row else float("nan")
+                for row in history
+            ]
+            self.best_validation_score_ = max(
+                (v for v in self.validation_scores_ if not np.isnan(v)), default=None
+            )
             self.best_loss_ = None
         else:
             self.validation_scores_ = None

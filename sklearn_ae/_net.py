@@ -7,9 +7,11 @@ adds what an autoencoder needs on top of it:
   takes ``y=None`` and no ``fit(X, X)`` is needed;
 - a fast path for in-memory data: :class:`ArrayDataset` and :class:`BatchIterator` slice whole
   batches out of one tensor. skorch's default ``DataLoader`` collates sample by sample, which
-  made a small dense autoencoder about 1.5x slower than a hand-written torch loop. Nothing
-  copies the data as a whole: a tensor sharing memory with a numpy memmap is read one batch
-  at a time, when training (validation split included) and when predicting;
+  made a small dense autoencoder about 1.5x slower than a hand-written torch loop. On the CPU
+  nothing copies the data as a whole: a tensor sharing memory with a numpy memmap is read
+  one batch at a time, when training (validation split included) and when predicting (GPU
+  training copies data that fit easily to the GPU once per fit: ``stage_on_device`` in
+  ``_base.py``);
 - corruption of the training inputs (:class:`Corruption`), which turns any autoencoder into a
   denoising one: only the training step sees corrupted rows, the target stays the clean rows;
 - a check that stops a diverging fit with an error instead of returning NaN or absurd codes.

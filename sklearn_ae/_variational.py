@@ -268,7 +268,7 @@ default='relu'
             caller_name=f"{type(self).__name__}.sample",
         )
         rng = np.random.default_rng(draw_seed(random_state))
-        codes = rng.standard_normal((n_samples, self.n_components))
+        codes = rng.standard_normal((n_samples, self._n_features_out))
         return self._predict(codes, self.net_.module_.decode)
 
     def score_samples(self, X):
@@ -297,6 +297,14 @@ default='relu'
         return super().score_samples(X)
 
     def _score_samples(self, X):
+        if self.loss == "bce":
+            lo, hi = float(X.min()), float(X.max())
+            if lo < 0 or hi > 1:
+                raise ValueError(
+                    f"{type(self).__name__} with loss='bce' scores X in [0, 1] only (a "
+                    f"Bernoulli likelihood); got values in [{lo:g}, {hi:g}]. Scale X as for "
+                    "fit, e.g. with sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+                )
         module = self.net_.module_
         criterion = LOSSES[self.loss](reduction="none")
         n_features = X.shape[1]

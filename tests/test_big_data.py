@@ -239,7 +239,10 @@ def test_partial_fit_continues_a_fit_and_ignores_early_stopping():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ae.set_params(warm_start=True, max_iter=2).fit(X)
     assert ae.n_iter_ == 7 and len(ae.loss_curve_) == 7
-    assert len(ae.validation_scores_) == 6  # every epoch but the one of partial_fit
+    # One score per epoch; the epoch of partial_fit held nothing out.
+    assert len(ae.validation_scores_) == 7
+    assert [np.isnan(v) for v in ae.validation_scores_] == [False] * 4 + [True] + [False] * 2
+    assert ae.best_validation_score_ == np.nanmax(ae.validation_scores_)
 
 
 def test_diverging_partial_fit_leaves_the_estimator_as_it_was():

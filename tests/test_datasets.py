@@ -689,6 +689,8 @@ def test_fetch_ecg_downloads_once_then_reads_the_cache(remote, monkeypatch):
         second = fetch_ecg5000(data_home=home, return_X_y=True)
     assert hits == {"/ecg5000/ecg.csv": 1}
     assert (home / "ecg5000" / "ecg.csv").read_bytes() == (folder / "ecg5000" / "ecg.csv").read_bytes()
+    # Readable by other users of a shared data_home (mkstemp alone would give 0o600).
+    assert (home / "ecg5000" / "ecg.csv").stat().st_mode & 0o777 == 0o644
     expected = load_ecg5000(data_home=folder)
     np.testing.assert_array_equal(first.data, expected.data)
     np.testing.assert_array_equal(second[1], expected.target)

@@ -281,6 +281,21 @@ def test_warm_start_continues_training():
     assert cold.loss_curve_ == first_curve
 
 
+def test_warm_start_trains_with_the_new_learning_rate_and_alpha():
+    X = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=2, random_state=0,
+                                    warm_start=True).fit(X)
+        state = ae.net_.optimizer_.state_dict()["state"]
+        ae.set_params(learning_rate_init=1e-9, alpha=0.5).fit(X)
+    group = ae.net_.optimizer_.param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (1e-9, 0.5)
+    assert len(state) > 0 and ae.net_.optimizer_.state_dict()["state"].keys() == state.keys()
+    # With a learning rate of 1e-9 the warm epochs barely move the loss.
+    assert ae.loss_curve_[3] == pytest.approx(ae.loss_curve_[2], rel=1e-3)
+
+
 def test_warm_start_with_new_width_starts_over():
     params = dict(hidden_layer_sizes=(8,), max_iter=4, random_state=0, warm_start=True)
     with warnings.catch_warnings():

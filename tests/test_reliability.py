@@ -352,10 +352,16 @@ def test_inference_from_several_threads_matches_one_thread(name):
     methods = [m for m in ("transform", "reconstruct", "score_samples", "decision_function",
                            "predict") if hasattr(est, m)]
     chunks = np.array_split(X, 6)
+    for chunk in chunks:
+        chunk.flags.writeable = False  # as a memmap opened 'r': torch warns about those
     expected = {m: [getattr(est, m)(chunk) for chunk in chunks] for m in methods}
     jobs = [(m, i) for m in methods for i in range(len(chunks))] * 3
+    filters = list(warnings.filters)
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda job: getattr(est, job[0])(chunks[job[1]]), jobs))
+    # No call leaves a warning filter behind in the caller's list (catch_warnings around
+    # each call would, when threads interleave).
+    assert warnings.filters == filters
     for (method, i), result in zip(jobs, results):
         # Equal up to the last bits: torch may split an operation among fewer intra-op
         # threads while other calls hold them; a race (a shared train mode, a batch from

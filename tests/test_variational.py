@@ -268,3 +268,39 @@ def test_errors_name_the_parameter_and_the_value():
     msg = ("X has 3 features, but VariationalAutoencoder is expecting 2 features as input.")
     with pytest.raises(ValueError, match=re.escape(msg)):
         vae.score_samples(np.ones((2, 3)))
+
+
+def test_a_warm_fit_and_partial_fit_train_with_the_new_beta():
+    X = mixture(300)
+    vae = VariationalAutoencoder(2, warm_start=True, **FAST).fit(X)
+    vae.set_params(beta=0.0, max_iter=2).fit(X)
+    assert vae.net_.beta == 0.0
+    # The epochs after the change minimise the reconstruction alone.
+    np.testing.assert_allclose(vae.loss_curve_[3:], vae.reconstruction_curve_[3:], rtol=1e-6)
+    vae.set_params(beta=2.0).partial_fit(X)
+    assert vae.loss_curve_[-1] == pytest.approx(
+        vae.reconstruction_curve_[-1] + 2.0 * vae.kl_curve_[-1] / X.shape[1], rel=1e-6)
+
+
+def test_sample_keeps_the_fitted_code_width_after_set_params():
+    vae = VariationalAutoencoder(3, **FAST).fit(mixture(200))
+    vae.set_params(n_components=5)  # changes the next fit, not this network
+    assert vae.sample(4, random_state=0).shape == (4, 2)
+    assert vae.transform(mixture(10)).shape == (10, 3)
+    assert vae.inverse_transform(np.zeros((2, 3))).shape == (2, 2)
+    assert vae.get_feature_names_out().tolist() == [f"variationalautoencoder{i}" for i in range(3)]
+
+
+def test_bce_scores_refuse_values_outside_the_unit_interval(digits):
+    X = digits[0][:200]
+    vae = VariationalAutoencoder(4, loss="bce", **FAST).fit(X)
+    msg = ("VariationalAutoencoder with loss='bce' scores X in [0, 1] only (a Bernoulli "
+           "likelihood); got values in [-1, 1]. Scale X as for fit, e.g. with "
+           "sklearn.preprocessing.MinMaxScaler, or use loss='mse'.")
+    X_bad = X.copy()
+    X_bad[0, 0] = -1.0
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        vae.score_samples(X_bad)
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        vae.score(X_bad)
+    assert np.isfinite(vae.score_samples(X)).all()

@@ -102,6 +102,9 @@ def _download(url, path, sha256):
                 f"the file's SHA-256 checksum is {digest.hexdigest()}, not the expected "
                 f"{sha256}: it is damaged or not the original"
             )
+        # mkstemp creates the file readable by its owner only; a data_home shared between
+        # users must stay readable (os.umask would be process-wide, so no umask dance).
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

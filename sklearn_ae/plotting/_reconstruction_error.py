@@ -191,8 +191,9 @@ class ReconstructionErrorDisplay:
             A fitted :class:`~sklearn_ae.ReconstructionOutlierDetector`, whose errors
             (``reconstruction_error``, in its own metric and scaled units) and threshold
             (``-offset_``) are drawn; or a fitted reconstruction model without a threshold:
-            an autoencoder of sklearn_ae (errors ``-score_samples``, the mean squared
-            error) or a transformer with ``inverse_transform`` such as
+            an autoencoder of sklearn_ae (errors ``-score_samples``: the mean squared
+            error, or for a :class:`~sklearn_ae.VariationalAutoencoder` its negative ELBO
+            per feature) or a transformer with ``inverse_transform`` such as
             :class:`~sklearn.decomposition.PCA` (the mean squared error of
             ``inverse_transform(transform(X))``).
 
