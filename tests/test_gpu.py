@@ -30,6 +30,8 @@ from sklearn_ae import (
     ConvAutoencoder,
     DenoisingAutoencoder,
     ReconstructionOutlierDetector,
+    SequenceAutoencoder,
+    VariationalAutoencoder,
 )
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
@@ -39,6 +41,9 @@ FAMILIES = {
     "conv": (ConvAutoencoder, dict(channels=(8, 4))),
     "denoising": (DenoisingAutoencoder, dict(n_components=8, hidden_layer_sizes=(32,),
                                              noise_level=0.1, clip=(0, 1))),
+    # Each row read as a univariate sequence of 64 steps (cuDNN's LSTM on the GPU).
+    "sequence": (SequenceAutoencoder, dict(n_components=4, hidden_layer_sizes=(8,))),
+    "variational": (VariationalAutoencoder, dict(n_components=4, hidden_layer_sizes=(32,))),
 }
 #: (rtol, atol) of the CPU/GPU comparisons, per dtype.
 TOLERANCE = {np.float64: (1e-7, 1e-9), np.float32: (2e-2, 2e-3)}
@@ -73,7 +78,7 @@ def test_the_callers_gpu_random_state_is_untouched(X):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("family", ["dense", "conv"])
+@pytest.mark.parametrize("family", ["dense", "conv", "sequence"])
 def test_training_on_the_gpu_matches_the_cpu(X, family, dtype):
     cpu, gpu = fit(family, X, "cpu", dtype), fit(family, X, "cuda", dtype)
     rtol, atol = TOLERANCE[dtype]
@@ -93,6 +98,16 @@ def test_a_denoiser_on_the_gpu_is_reproducible_and_learns_as_on_the_cpu(X):
     cpu = fit("denoising", X, "cpu", max_iter=10)
     Xt = X.astype(np.float32)
     assert a.score(Xt) == pytest.approx(cpu.score(Xt), rel=0.2)
+
+
+def test_a_vae_on_the_gpu_is_reproducible_and_learns_as_on_the_cpu(X):
+    # Its training codes are sampled on the GPU's generator, as the denoiser's noise.
+    a, b = fit("variational", X, "cuda", max_iter=10), fit("variational", X, "cuda", max_iter=10)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+    cpu = fit("variational", X, "cpu", max_iter=10)
+    Xt = X.astype(np.float32)
+    assert a.score(Xt) == pytest.approx(cpu.score(Xt), rel=0.2)
+    assert a.sample(5, random_state=0).shape == (5, X.shape[1])
 
 
 def test_partial_fit_on_the_gpu_equals_fit(X):
