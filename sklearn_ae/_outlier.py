@@ -69,6 +69,22 @@ def default_n_components(n_features):
     return max(1, min(n_features - 1, math.ceil(math.sqrt(n_features))))
 
 
+
+def reconstruct_with(estimator, X):
+    """The reconstruction of `X` by a fitted model, as a numpy array.
+
+    ``estimator.reconstruct(X)`` where the model has it (every autoencoder of sklearn_ae),
+    else ``inverse_transform(transform(X))`` (PCA, a Pipeline, ...).
+    """
+    if hasattr(estimator, "reconstruct"):
+        return np.asarray(estimator.reconstruct(X))
+    if hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform"):
+        return np.asarray(estimator.inverse_transform(estimator.transform(X)))
+    raise TypeError(
+        f"{type(estimator).__name__} cannot reconstruct its input: a reconstruction model "
+        "needs a 'reconstruct' method, or 'transform' and 'inverse_transform'."
+    )
+
 class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     """Flag the samples that a reconstruction model rebuilds worst.
 
@@ -402,11 +418,7 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     def _errors(self, X_scaled, estimator=None):
         """Per-feature reconstruction errors (float64) of scaled, validated `X`."""
         estimator = self.estimator_ if estimator is None else estimator
-        if hasattr(estimator, "reconstruct"):
-            X_rec = estimator.reconstruct(X_scaled)
-        else:
-            X_rec = estimator.inverse_transform(estimator.transform(X_scaled))
-        X_rec = np.asarray(X_rec)
+        X_rec = reconstruct_with(estimator, X_scaled)
         if X_rec.shape != X_scaled.shape:
             raise ValueError(
                 f"The estimator {type(estimator).__name__} rebuilt X of shape "

@@ -6,6 +6,8 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.validation import check_is_fitted
 
+from .._outlier import reconstruct_with
+
 
 def is_detector(estimator):
     """Whether ``estimator`` is a fitted :class:`~sklearn_ae.ReconstructionOutlierDetector`.
@@ -54,14 +56,7 @@ def reconstruct(estimator, X):
         rebuilt = reconstruct(estimator.estimator_, _scaled(estimator, X))
         scaler = estimator.scaler_
         return rebuilt if scaler is None else scaler.inverse_transform(rebuilt)
-    if hasattr(estimator, "reconstruct"):
-        return np.asarray(estimator.reconstruct(X))
-    if hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform"):
-        return np.asarray(estimator.inverse_transform(estimator.transform(X)))
-    raise TypeError(
-        f"{type(estimator).__name__} cannot reconstruct its input: a reconstruction model "
-        "needs a 'reconstruct' method, or 'transform' and 'inverse_transform'."
-    )
+    return reconstruct_with(estimator, X)
 
 
 def axes_and_figure(caller, ax, figsize=None):
