@@ -13,6 +13,7 @@ import copy
 import inspect
 import pickle
 import re
+import threading
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
@@ -237,16 +238,19 @@ def fill_doc(cls):
     return cls
 
 
-# torch warns that writing to a read-only array (a memmap opened 'r') is undefined; nothing
-# here writes to X. One filter, set once: warnings.catch_warnings() around each call would not
-# be thread-safe, and concurrent transforms could leave the filter in the caller's list.
-warnings.filterwarnings(
-    "ignore", message="The given NumPy array is not writable", module=r"sklearn_ae\._base"
-)
+#: Serialises the calls that silence torch's warning about read-only arrays (see as_tensor).
+_READ_ONLY_LOCK = threading.Lock()
 
 
 def as_tensor(X, dtype=None):
     """A tensor sharing memory with ``X`` where possible (read-only memmaps included)."""
+    if isinstance(X, np.ndarray) and not X.flags.writeable:
+        # torch warns that writing to a read-only array (a memmap opened 'r') is undefined;
+        # nothing here writes to X. catch_warnings is not thread-safe: two calls interleaving
+        # their enter and exit could leave the filter in the caller's list, so they take turns.
+        with _READ_ONLY_LOCK, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            return torch.as_tensor(X, dtype=dtype)
     return torch.as_tensor(X, dtype=dtype)
 
 
@@ -728,7 +732,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     probe = torch.zeros((1, *X_tensor.shape[1:]), dtype=X_tensor.dtype)
                     code_width = int(net.module_.encode(probe.to(device)).shape[1])
             else:
-                code_width = self._code_width_
+                code_width = self._n_features_out  # the fitted width
             self._configure_training(
                 net, X, batch_size=batch_size, max_iter=max_iter, validate=validate, seed=seed
             )

@@ -274,3 +274,29 @@ def test_warm_start_on_a_memmap_continues_training(tmp_path):
         ae.fit(X)
     assert ae.n_iter_ == 6 and ae.loss_curve_[:3] == first
     assert ae.loss_curve_[-1] < first[-1]
+
+
+def test_a_read_only_memmap_raises_no_warning_even_as_errors(tmp_path):
+    # torch warns once per process about read-only arrays, so this runs in a fresh process.
+    script = f"""
+import warnings
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn_ae import AutoencoderTransformer
+path = {str(tmp_path / "X.npy")!r}
+np.save(path, np.random.RandomState(0).uniform(size=(300, 6)).astype(np.float32))
+X = np.load(path, mmap_mode="r")
+assert not X.flags.writeable
+filters = list(warnings.filters)
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    warnings.simplefilter("ignore", ConvergenceWarning)  # 2 epochs, on purpose
+    ae = AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    ae.partial_fit(X)
+    codes = ae.fit(X).transform(X)
+assert codes.shape == (300, 2)
+assert warnings.filters == filters
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert result.returncode == 0, result.stderr
