@@ -30,6 +30,13 @@ ACTIVATIONS = {
 }
 
 
+def _glorot(layer):
+    """Glorot-uniform weights and zero bias (Keras' default) for a linear or conv layer."""
+    nn.init.xavier_uniform_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
 def linear(n_in, n_out, dtype=torch.float32):
     """A linear layer with Glorot-uniform weights and zero bias.
 
@@ -37,10 +44,7 @@ def linear(n_in, n_out, dtype=torch.float32):
     wide layers with small weights, and measured on Fashion-MNIST it trained a dense
     autoencoder to a worse reconstruction in the same number of steps.
     """
-    layer = nn.Linear(n_in, n_out, dtype=dtype)
-    nn.init.xavier_uniform_(layer.weight)
-    nn.init.zeros_(layer.bias)
-    return layer
+    return _glorot(nn.Linear(n_in, n_out, dtype=dtype))
 
 
 def dense_stack(sizes, activation, last_activation, dtype=torch.float32):
@@ -100,13 +104,6 @@ class DenseAutoencoderModule(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
-
-
-def _glorot(layer):
-    """Glorot-uniform weights and zero bias, as :func:`linear` (and Keras) does."""
-    nn.init.xavier_uniform_(layer.weight)
-    nn.init.zeros_(layer.bias)
-    return layer
 
 
 def halved(size):
