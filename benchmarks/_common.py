@@ -222,6 +222,13 @@ def write_section(name, body, path=RESULTS_PATH):
     return path
 
 
+def publish(section, body, path):
+    """Write ``body`` as the section ``section`` of the markdown file ``path``; print both."""
+    written = write_section(section, body, path)
+    print(body)
+    print(f"wrote section '{section}' of {written}")
+
+
 @contextlib.contextmanager
 def _locked(path):
     """Hold an exclusive lock beside ``path``, so two scripts never lose each other's section."""

@@ -154,9 +154,7 @@ without a ConvergenceWarning.
 |---|---|---|
 | median NMI >= {NMI_BAR:.2f} | {nmi:.3f} | {result} |
 """
-    path = C.write_section(SECTION, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{SECTION}' of {path}")
+    C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0
 
 

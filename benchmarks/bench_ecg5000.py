@@ -302,9 +302,7 @@ lifts the ROC-AUC from about 0.96 to 0.98) and a learning rate large enough for 
 which the search finds on the training beats alone. The accuracy margin over 0.95 is thin
 (seeds vary by about 0.005).
 """
-    path = C.write_section(SECTION, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{SECTION}' of {path}")
+    C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0
 
 

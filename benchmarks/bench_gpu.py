@@ -165,9 +165,7 @@ numpy out), median of {args.repeats}. Peak GPU memory allocated by torch: {peak_
              "GPU transform", "speed-up", "GPU epochs"], rows)}
 {note}"""
     section = SECTION if args.threads == 0 else f"{SECTION}-threads{args.threads}"
-    written = C.write_section(section, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{section}' of {written}")
+    C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 
 

@@ -190,9 +190,7 @@ is what grows with the data.
 {bars}
 """
     section = C.section_name(SECTION, args.threads)
-    written = C.write_section(section, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{section}' of {written}")
+    C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 
 

@@ -213,9 +213,7 @@ Fit time (mean over the splits):
 |---|---|---|
 {chr(10).join("| " + " | ".join(r) + " |" for r in bar_rows)}
 """
-    path = C.write_section(SECTION, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{SECTION}' of {path}")
+    C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0
 
 

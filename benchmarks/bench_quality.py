@@ -179,9 +179,7 @@ ConvergenceWarning; "fit" is the wall time of `fit`, "epoch" the median of
 | median test MSE < {MSE_BAR:.4f} | {mse:.5f} | {mse_result} |
 | median fit time <= {FIT_BAR:.0f} s | {C.fmt_s(fit)} | {fit_result} |
 """
-    path = C.write_section(section, body, where)
-    print(body)
-    print(f"wrote section '{section}' of {path}")
+    C.publish(section, body, where)
     return 0
 
 

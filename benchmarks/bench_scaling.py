@@ -135,9 +135,7 @@ least-squares fit of the fit times: {slope * 1e6:.1f} us per row plus {intercept
 | epoch time per row within {PER_ROW_BAR - 1:.0%} of that at {sizes[0]:,} rows | worst {worst:.3f}x | {C.pass_fail(worst <= PER_ROW_BAR)} |
 """
     section = C.section_name(SECTION, args.threads)
-    written = C.write_section(section, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{section}' of {written}")
+    C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 
 

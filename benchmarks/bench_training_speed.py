@@ -308,9 +308,7 @@ warm-up each. The torch loop runs the encoder under `torch.inference_mode` in ba
     if notes:
         body += "\n" + "\n".join(f"Note: {n}" for n in notes) + "\n"
     section = C.section_name(SECTION, args.threads)
-    path = C.write_section(section, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{section}' of {path}")
+    C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 
 

@@ -248,9 +248,7 @@ clustering objective started from these codes moves the NMI much. The 7 x 7 x 2 
 the layout of the image, so k-means on it groups digits by where the ink is, much as on
 PCA(98).
 """
-    path = C.write_section(SECTION, body, C.results_path(args.quick, args.results))
-    print(body)
-    print(f"wrote section '{SECTION}' of {path}")
+    C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0
 
 
