@@ -728,6 +728,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     X, dtype=X_tensor.dtype, device=device, output_activation=output_activation
                 )
                 net.initialize()
+                # Start the output at the data's mean (see _modules.start_at_mean). numpy sums
+                # in float64 through a small buffer: a memmap is read, not copied.
+                mean = np.mean(X, axis=0, dtype=np.float64)
+                net.module_.init_output_bias(torch.as_tensor(mean, dtype=X_tensor.dtype).to(device))
                 with torch.no_grad():  # no randomness: encoding is deterministic
                     probe = torch.zeros((1, *X_tensor.shape[1:]), dtype=X_tensor.dtype)
                     code_width = int(net.module_.encode(probe.to(device)).shape[1])

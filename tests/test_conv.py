@@ -131,6 +131,24 @@ def test_learns_the_digits(digits):
     assert -ae.score(X) < 0.4 * mean_image_mse
 
 
+def test_mostly_blank_images_do_not_collapse_to_a_constant(digits):
+    # Digits drawn at 16x16 on a blank 28x28 canvas are mostly zeros, as MNIST is. With zero
+    # output biases the sigmoid started every pixel at 0.5; pulling them all down grew the
+    # weights until the sigmoid saturated, and the net predicted 0 everywhere from the second
+    # epoch on (3.2x the error of the mean image, every output the same). The output layer
+    # now starts at the data's mean.
+    D = digits[0].reshape(-1, 8, 8)  # already in [0, 1]
+    canvas = np.zeros((len(D), 28, 28), np.float32)
+    canvas[:, 6:22, 6:22] = np.kron(D, np.ones((1, 2, 2)))
+    X = canvas.reshape(len(D), -1)
+    ae = ConvAutoencoder(channels=(32, 64), kernel_size=5, batch_size=128, learning_rate_init=1e-3,
+                         max_iter=5, random_state=0).fit(X)
+    reconstruction = ae.reconstruct(X)
+    assert reconstruction.std(axis=0).mean() > 0.02  # not one constant image
+    mean_image_mse = np.mean((X - X.mean(axis=0)) ** 2)
+    assert np.mean((reconstruction - X) ** 2) < 0.5 * mean_image_mse
+
+
 def test_same_seed_reproduces_and_predictions_do_not_depend_on_batches():
     X = images(30, (1, 7, 9))
     params = dict(image_shape=(7, 9), noise="gaussian", clip=(0, 1), **FAST)

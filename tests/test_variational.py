@@ -184,7 +184,10 @@ def test_learns_the_digits_and_its_elbo_beats_a_short_fit(digits):
     X = X.astype(np.float32)
     short = VariationalAutoencoder(8, loss="bce", max_iter=1, random_state=0).fit(X)
     vae = VariationalAutoencoder(8, loss="bce", max_iter=30, random_state=0).fit(X)
-    assert vae.loss_curve_[-1] < 0.8 * vae.loss_curve_[0]
+    # The decoder starts at the pixels' mean; the trained one must beat that constant guess.
+    p = X.mean(axis=0).clip(0.01, 0.99)
+    constant_bce = -np.mean(X * np.log(p) + (1 - X) * np.log(1 - p))
+    assert vae.reconstruction_curve_[-1] < 0.9 * constant_bce
     assert vae.score(X) > short.score(X) + 0.02
     assert vae.sample(10, random_state=0).min() >= 0  # sigmoid output, like the pixels
 
