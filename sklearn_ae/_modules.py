@@ -47,7 +47,7 @@ def start_at_mean(layer, mean, output_activation):
     themselves pulling every output towards the data. With a sigmoid output and the squared
     error, that pull can grow the weights until the sigmoid saturates and the network is stuck
     predicting a constant (measured: a ``ConvAutoencoder`` with ``channels=(32, 64, 128)`` on
-    MNIST stayed at the mean-zero image's error, 0.103, for every epoch). Starting at the mean,
+    MNIST stayed at the error of a blank image, 0.103, for every epoch). Starting at the mean,
     the best constant prediction (what PCA's centring does), avoids that.
 
     ``mean`` holds one value per output unit of ``layer`` (a conv layer: one per channel).
