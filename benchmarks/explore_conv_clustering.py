@@ -244,9 +244,9 @@ bar of `bench_conv_clustering.py` is NMI 0.70.
 
 None comes near 0.70: a better reconstruction (deep nets reach a quarter of the seed net's
 error) does not make the 98 values cluster better, and neither shift invariance nor a
-clustering objective started from these codes moves the NMI much. The 7 x 7 x 2 code keeps
-the layout of the image, so k-means on it groups digits by where the ink is, much as on
-PCA(98).
+clustering objective started from these codes moves the NMI much: k-means on 98 values
+groups the digits much as on PCA(98). A narrow code does better: `bench_conv_clustering.py`
+also measures a dense 10-value code (DCEC's network), at a median NMI of about 0.70.
 """
     C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0
