@@ -13,7 +13,7 @@ test images:
   code, the CAE of Guo et al. (2017), "Deep clustering with convolutional autoencoders"
   (DCEC): ``ConvAutoencoder(10, channels=(32, 64, 128), kernel_size=5, batch_size=64,
   learning_rate_init=1e-3, max_iter=30)``, for each of ``--dense-seeds`` (default 0 1 2;
-  about ten minutes per fit on one CPU thread). DCEC's CAE has a 3x3 last convolution; the
+  about 13 minutes per fit on one CPU thread). DCEC's CAE has a 3x3 last convolution; the
   library uses one kernel size for every stage. Batches of 64 rather than DCEC's 256: on
   10,000 images the smaller batches give four times the optimizer steps for about the
   same time per epoch (measured, seed 0: NMI 0.69 after 60 epochs with batches of 256,

@@ -110,7 +110,7 @@ table.round(3)
 # network of DCEC (Guo et al., 2017), whose 10-value code k-means clusters at an NMI of
 # 0.67 to 0.70 over three seeds, where the 98-value map stays near 0.52 (figures in
 # ``benchmarks/RESULTS.md``). For clustering, prefer such a narrow dense code; it costs
-# about ten minutes of one CPU thread on 10,000 images, too long for this example.
+# about 13 minutes of one CPU thread on 10,000 images, too long for this example.
 
 # %%
 # The codes in two dimensions
