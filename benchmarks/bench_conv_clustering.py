@@ -1,33 +1,33 @@
-"""The seed's clustering: k-means on the 7x7x2 codes of a convolutional autoencoder, MNIST.
+"""The seed's clustering: k-means on the codes of a convolutional autoencoder, MNIST.
 
 The seed compresses the 28x28 MNIST digits to 7 x 7 x 2 = 98 values with a convolutional
-autoencoder and clusters the codes with k-means (10 clusters). Here, on the 10,000 MNIST
-test images:
+autoencoder and clusters the codes with k-means (10 clusters). Here every model is fit on
+the 60,000 MNIST training images, and k-means clusters the codes of the 10,000 test images,
+which no model saw:
 
-- ``sklearn_ae``: ``ConvAutoencoder(channels=(16, 2), max_iter=30, random_state=seed)``
-  (two stride-2 stages, 28 -> 14 -> 7, the code is the last feature map of 2 channels), fit
-  on the 10,000 images, for each of ``--seeds``; then ``KMeans(10)`` on the codes;
-- ``raw pixels``: ``KMeans(10)`` on the 784 pixels;
+- ``sklearn_ae``: ``ConvAutoencoder(channels=(16, 2), max_iter=10, random_state=seed)``
+  (two stride-2 stages, 28 -> 14 -> 7, the code is the last feature map of 2 channels), for
+  each of ``--seeds``;
+- ``raw pixels``: ``KMeans(10)`` on the 784 pixels of the test images;
 - ``PCA(98)``: ``KMeans(10)`` on 98 principal components, the linear code of the same width;
-- for information, not the seed's set-up: a convolutional autoencoder with a dense 10-value
-  code, the CAE of Guo et al. (2017), "Deep clustering with convolutional autoencoders"
-  (DCEC): ``ConvAutoencoder(10, channels=(32, 64, 128), kernel_size=5, batch_size=64,
-  learning_rate_init=1e-3, max_iter=30)``, for each of ``--dense-seeds`` (default 0 1 2;
-  about 13 minutes per fit on one CPU thread). DCEC's CAE has a 3x3 last convolution; the
-  library uses one kernel size for every stage. Batches of 64 rather than DCEC's 256: on
-  10,000 images the smaller batches give four times the optimizer steps for about the
-  same time per epoch (measured, seed 0: NMI 0.69 after 60 epochs with batches of 256,
-  0.71 after 20 with batches of 64).
+- a convolutional autoencoder with a dense 10-value code, the CAE of Guo et al. (2017),
+  "Deep clustering with convolutional autoencoders" (DCEC): ``ConvAutoencoder(10,
+  channels=(32, 64, 128), kernel_size=5, batch_size=64, learning_rate_init=1e-3,
+  max_iter=6)``, for each of ``--dense-seeds`` (default 0 1 2; about 9 minutes per fit on
+  two CPU threads, 16 on one). DCEC's CAE has a 3x3 last convolution; the library uses one kernel size
+  for every stage. Batches of 64 rather than DCEC's 256, for more optimizer steps in the
+  same time.
 
 All k-means runs are ``KMeans(n_clusters=10, n_init=10, random_state=0)``. Reported: NMI and
 ARI against the digit labels (never seen by any model), fit times.
 
-Bar: median NMI of the autoencoder's 98-value codes at least 0.70. The dense-code rows are
-judged against the same 0.70 "for information": they answer whether a convolutional
-autoencoder followed by k-means can reach it at all when its code is not a feature map.
+Bar: median NMI of the autoencoder's 98-value codes at least 0.70, as the issue states it.
+The dense-code rows are judged against the same 0.70 on their own line: they answer whether
+a convolutional autoencoder followed by k-means reaches it when its code is not a feature
+map.
 
 Run ``python benchmarks/bench_conv_clustering.py`` (``--quick`` for a smoke run: 2,000
-images, 2 epochs, one seed, bar not judged).
+training and 2,000 test images, 2 epochs, one seed, bar not judged).
 """
 
 import argparse
@@ -41,16 +41,17 @@ import _common as C  # noqa: E402
 
 SECTION = "conv_clustering"
 CHANNELS, N_CODE = (16, 2), 98
+EPOCHS = 10
 DENSE = dict(n_components=10, channels=(32, 64, 128), kernel_size=5, batch_size=64,
              learning_rate_init=1e-3)
-DENSE_EPOCHS = 30
+DENSE_EPOCHS = 6
 NMI_BAR = 0.70
 
 
-def load_mnist_test():
+def load_mnist(subset):
     from sklearn_ae.datasets import load_mnist
 
-    return load_mnist(subset="test", data_home=C.data_home(), return_X_y=True)
+    return load_mnist(subset=subset, data_home=C.data_home(), return_X_y=True)
 
 
 def cluster(Z, y):
@@ -65,7 +66,8 @@ def cluster(Z, y):
             "ari": adjusted_rand_score(y, labels), "kmeans": seconds}
 
 
-def fit_autoencoder(X, y, seed, epochs, params, n_code):
+def fit_autoencoder(X_train, X_test, y_test, seed, epochs, params, n_code):
+    """Fit on ``X_train``; k-means on the codes of ``X_test``."""
     from sklearn.exceptions import ConvergenceWarning
 
     from sklearn_ae import ConvAutoencoder
@@ -74,13 +76,13 @@ def fit_autoencoder(X, y, seed, epochs, params, n_code):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         t0 = time.perf_counter()
-        codes = est.fit_transform(X)
+        est.fit(X_train)
         fit_time = time.perf_counter() - t0
     if est.n_components_ != n_code:
         raise RuntimeError(f"the code has {est.n_components_} values, not {n_code}")
-    result = cluster(codes, y)
+    result = cluster(est.transform(X_test), y_test)
     result.update(
-        seed=seed, fit=fit_time, mse=-est.score(X), n_iter=est.n_iter_,
+        seed=seed, fit=fit_time, mse=-est.score(X_test), n_iter=est.n_iter_,
         epoch=C.median(est.net_.history[:, "dur"]),
         converged=not any(issubclass(w.category, ConvergenceWarning) for w in caught),
     )
@@ -90,10 +92,11 @@ def fit_autoencoder(X, y, seed, epochs, params, n_code):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2,000 images, 2 epochs, one seed, bar not judged; "
+                        help="smoke run: 2,000 training and 2,000 test images, 2 epochs, one seed, "
+                             "bar not judged; "
                              "writes benchmarks/_out/RESULTS.quick.md")
     parser.add_argument("--seeds", type=int, nargs="+", help="random_state values (default 0 1 2)")
-    parser.add_argument("--epochs", type=int, help="max_iter of the autoencoder (default 30)")
+    parser.add_argument("--epochs", type=int, help=f"max_iter of the 98-value autoencoder (default {EPOCHS})")
     parser.add_argument("--dense-seeds", type=int, nargs="*",
                         help="random_state values of the dense-code autoencoder (default 0 1 2; "
                              "none to skip it)")
@@ -104,7 +107,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     threads = C.set_threads(args.threads)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    epochs = args.epochs or (2 if args.quick else 30)
+    epochs = args.epochs or (2 if args.quick else EPOCHS)
     dense_seeds = args.dense_seeds
     if dense_seeds is None:
         dense_seeds = [0] if args.quick else [0, 1, 2]
@@ -113,30 +116,31 @@ def main(argv=None):
     from sklearn.decomposition import PCA
 
     machine = C.machine_description()
-    X, y = load_mnist_test()
+    X_train, _ = load_mnist("train")
+    X, y = load_mnist("test")
     if args.quick:
-        X, y = X[:2000], y[:2000]
-    print(f"{machine}\nclustering {X.shape} {X.dtype}; seeds {seeds}, {epochs} epochs",
-          flush=True)
+        X_train, X, y = X_train[:2000], X[:2000], y[:2000]
+    print(f"{machine}\nfit on {X_train.shape}, clustering {X.shape} {X.dtype}; seeds {seeds}, "
+          f"{epochs} epochs", flush=True)
 
     raw = cluster(X, y)
     raw["fit"] = 0.0
     print(f"raw pixels: NMI {raw['nmi']:.3f} ARI {raw['ari']:.3f}", flush=True)
     t0 = time.perf_counter()
-    Z_pca = PCA(n_components=N_CODE, random_state=0).fit_transform(X)
+    Z_pca = PCA(n_components=N_CODE, random_state=0).fit(X_train).transform(X)
     pca = cluster(Z_pca, y)
     pca["fit"] = time.perf_counter() - t0
     print(f"PCA({N_CODE}): NMI {pca['nmi']:.3f} ARI {pca['ari']:.3f}", flush=True)
 
     runs = []
     for seed in seeds:
-        run = fit_autoencoder(X, y, seed, epochs, dict(channels=CHANNELS), N_CODE)
+        run = fit_autoencoder(X_train, X, y, seed, epochs, dict(channels=CHANNELS), N_CODE)
         runs.append(run)
         print(f"seed {seed}: NMI {run['nmi']:.3f} ARI {run['ari']:.3f}, fit {run['fit']:.0f} s, "
               f"reconstruction MSE {run['mse']:.5f}", flush=True)
     dense_runs = []
     for seed in dense_seeds:
-        run = fit_autoencoder(X, y, seed, dense_epochs, DENSE, DENSE["n_components"])
+        run = fit_autoencoder(X_train, X, y, seed, dense_epochs, DENSE, DENSE["n_components"])
         dense_runs.append(run)
         print(f"dense code, seed {seed}: NMI {run['nmi']:.3f} ARI {run['ari']:.3f}, "
               f"fit {run['fit']:.0f} s, reconstruction MSE {run['mse']:.5f}", flush=True)
@@ -149,30 +153,33 @@ def main(argv=None):
             for r in runs]
     rows.append(["**ConvAutoencoder, median**", f"**{nmi:.3f}**", f"**{ari:.3f}**",
                  C.fmt_s(C.median(r["fit"] for r in runs)), "", "", ""])
-    rows += [[f"for information: dense 10-value code, seed {r['seed']}", f"{r['nmi']:.3f}",
+    rows += [[f"dense 10-value code, seed {r['seed']}", f"{r['nmi']:.3f}",
               f"{r['ari']:.3f}", C.fmt_s(r["fit"]), C.fmt_s(r["epoch"]), f"{r['mse']:.5f}",
               C.fmt_s(r["kmeans"])] for r in dense_runs]
+    dense_nmi = C.median(r["nmi"] for r in dense_runs) if dense_runs else None
+    if dense_runs:
+        rows.append(["**dense 10-value code, median**", f"**{dense_nmi:.3f}**",
+                     f"**{C.median(r['ari'] for r in dense_runs):.3f}**",
+                     C.fmt_s(C.median(r["fit"] for r in dense_runs)), "", "", ""])
     rows.append([f"PCA({N_CODE})", f"{pca['nmi']:.3f}", f"{pca['ari']:.3f}", C.fmt_s(pca["fit"]),
                  "", "", C.fmt_s(pca["kmeans"])])
     rows.append(["raw pixels (784)", f"{raw['nmi']:.3f}", f"{raw['ari']:.3f}", "", "", "",
                  C.fmt_s(raw["kmeans"])])
-    result = "n/a (quick run)" if args.quick else C.pass_fail(nmi >= NMI_BAR)
-    quick_note = ("\n\n*Quick smoke run (2,000 images, 2 epochs, one seed): not for comparison; "
-                  "bar not judged.*" if args.quick else "")
-    dense_nmi = C.median(r["nmi"] for r in dense_runs) if dense_runs else None
+    judged = "n/a (quick run)" if args.quick else None
+    result = judged or C.pass_fail(nmi >= NMI_BAR)
+    quick_note = ("\n\n*Quick smoke run (2,000 training and 2,000 test images, 2 epochs, one "
+                  "seed): not for comparison; bar not judged.*" if args.quick else "")
     dense_bar = "" if dense_nmi is None else (
-        f"| for information: dense 10-value code, median NMI >= {NMI_BAR:.2f} | {dense_nmi:.3f} | "
-        f"{'n/a (quick run)' if args.quick else C.pass_fail(dense_nmi >= NMI_BAR)} |\n")
+        f"| dense 10-value code (not the seed's 98 values), median NMI >= {NMI_BAR:.2f} | "
+        f"{dense_nmi:.3f} | {judged or C.pass_fail(dense_nmi >= NMI_BAR)} |\n")
     dense_text = "" if not dense_runs else f"""
 
-For information, not the seed's set-up: `ConvAutoencoder({", ".join(
+Not the seed's set-up, on its own bar line: `ConvAutoencoder({", ".join(
         f"{k}={v}" for k, v in DENSE.items())}, max_iter={dense_epochs}, random_state=seed)`,
 the convolutional autoencoder of DCEC (Guo et al., 2017; its last convolution is 3x3 where
-this one is 5x5), whose code is a dense layer of 10 values, trained and clustered the same
-way (seeds {", ".join(str(r["seed"]) for r in dense_runs)}). Batches of 64 rather than DCEC's 256:
-on 10,000 images they give four times the optimizer steps for about the same time per
-epoch (seed 0, measured outside this script: NMI 0.69 after 60 epochs with batches of 256,
-0.71 after 20 with batches of 64)."""
+this one is 5x5), whose code is a dense layer of 10 values, fit and clustered the same way
+(seeds {", ".join(str(r["seed"]) for r in dense_runs)}). Batches of 64 rather than DCEC's
+256, for four times the optimizer steps in about the same time per epoch."""
     converged = "all" if all(r["converged"] for r in runs) else (
         "none" if not any(r["converged"] for r in runs) else "some")
     title = "Seed clustering: k-means on convolutional codes, MNIST"
@@ -186,19 +193,20 @@ Command: `{C.command_line()}`
 
 `ConvAutoencoder(channels={CHANNELS}, max_iter={epochs}, random_state=seed)`, all else
 default (3x3 kernels, stride-2 convolutions, transposed convolutions, ReLU, sigmoid output,
-Adam lr 2e-3, batch 200), fit on the {X.shape[0]:,} MNIST test images ({X.dtype}, torch on
-{threads} thread(s)); its code is the last feature map, 7 x 7 x 2 = {N_CODE} values (linear).
-Then `KMeans(n_clusters=10, n_init=10, random_state=0)` on the codes of the same images; the
-labels are used only for the scores. Baselines in the same run: k-means on the 784 raw
-pixels, and on `PCA({N_CODE})`. "fit" is the wall time of `fit_transform` (of PCA for the
-PCA row); "MSE" the autoencoder's reconstruction error; {converged} of the fits of the
-98-value code ended without a ConvergenceWarning.{dense_text}
+Adam lr 2e-3, batch 200), fit on the {X_train.shape[0]:,} MNIST training images
+({X.dtype}, torch on {threads} thread(s)); its code is the last feature map,
+7 x 7 x 2 = {N_CODE} values (linear). Then `KMeans(n_clusters=10, n_init=10, random_state=0)`
+on the codes of the {X.shape[0]:,} test images, which no model saw; the labels are used only
+for the scores. Baselines in the same run: k-means on the test images' 784 raw pixels, and
+on `PCA({N_CODE})` fit on the training images. "fit" is the wall time of `fit` on the
+training images; "test MSE" the reconstruction error on the test images; {converged} of the fits
+of the 98-value code ended without a ConvergenceWarning.{dense_text}
 
-{C.md_table(["codes", "NMI", "ARI", "fit", "median epoch", "MSE", "k-means"], rows)}
+{C.md_table(["codes", "NMI", "ARI", "fit", "median epoch", "test MSE", "k-means"], rows)}
 
 | bar | measured | result |
 |---|---|---|
-| median NMI >= {NMI_BAR:.2f} | {nmi:.3f} | {result} |
+| median NMI >= {NMI_BAR:.2f} (the seed's 98-value code) | {nmi:.3f} | {result} |
 {dense_bar}"""
     C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0

@@ -122,7 +122,8 @@ class DenseAutoencoderModule(nn.Module):
         super().__init__()
         hidden = list(hidden_layer_sizes)
         self.output_activation = output_activation
-        self.encoder = dense_stack([n_features, *hidden, n_components], activation, "identity", dtype)
+        self.encoder = dense_stack([n_features, *hidden, n_components], activation, "identity",
+                                   dtype)
         self.decoder = dense_stack(
             [n_components, *hidden[::-1], n_features], activation, output_activation, dtype
         )
