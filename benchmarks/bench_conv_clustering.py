@@ -14,9 +14,9 @@ which no model saw:
   "Deep clustering with convolutional autoencoders" (DCEC): ``ConvAutoencoder(10,
   channels=(32, 64, 128), kernel_size=5, batch_size=64, learning_rate_init=1e-3,
   max_iter=6)``, for each of ``--dense-seeds`` (default 0 1 2; about 9 minutes per fit on
-  two CPU threads, 16 on one). DCEC's CAE has a 3x3 last convolution; the library uses one kernel size
-  for every stage. Batches of 64 rather than DCEC's 256, for more optimizer steps in the
-  same time.
+  two CPU threads, 16 on one). DCEC's CAE has a 3x3 last convolution; the library uses one
+  kernel size for every stage. Batches of 64 rather than DCEC's 256, for more optimizer
+  steps in the same time.
 
 All k-means runs are ``KMeans(n_clusters=10, n_init=10, random_state=0)``. Reported: NMI and
 ARI against the digit labels (never seen by any model), fit times.
@@ -49,9 +49,9 @@ NMI_BAR = 0.70
 
 
 def load_mnist(subset):
-    from sklearn_ae.datasets import load_mnist
+    from sklearn_ae.datasets import load_mnist as _load
 
-    return load_mnist(subset=subset, data_home=C.data_home(), return_X_y=True)
+    return _load(subset=subset, data_home=C.data_home(), return_X_y=True)
 
 
 def cluster(Z, y):
@@ -92,11 +92,11 @@ def fit_autoencoder(X_train, X_test, y_test, seed, epochs, params, n_code):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2,000 training and 2,000 test images, 2 epochs, one seed, "
-                             "bar not judged; "
-                             "writes benchmarks/_out/RESULTS.quick.md")
+                        help="smoke run: 2,000 training and 2,000 test images, 2 epochs, "
+                             "one seed, bar not judged; writes benchmarks/_out/RESULTS.quick.md")
     parser.add_argument("--seeds", type=int, nargs="+", help="random_state values (default 0 1 2)")
-    parser.add_argument("--epochs", type=int, help=f"max_iter of the 98-value autoencoder (default {EPOCHS})")
+    parser.add_argument("--epochs", type=int,
+                        help=f"max_iter of the 98-value autoencoder (default {EPOCHS})")
     parser.add_argument("--dense-seeds", type=int, nargs="*",
                         help="random_state values of the dense-code autoencoder (default 0 1 2; "
                              "none to skip it)")
