@@ -246,7 +246,8 @@ None comes near 0.70: a better reconstruction (deep nets reach a quarter of the 
 error) does not make the 98 values cluster better, and neither shift invariance nor a
 clustering objective started from these codes moves the NMI much: k-means on 98 values
 groups the digits much as on PCA(98). A narrow code does better: `bench_conv_clustering.py`
-also measures a dense 10-value code (DCEC's network), at a median NMI of about 0.70.
+also measures a dense 10-value code (DCEC's network), fit on the 60,000 training images, at
+a median NMI of 0.745 on the test images.
 """
     C.publish(SECTION, body, C.results_path(args.quick, args.results))
     return 0

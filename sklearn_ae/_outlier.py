@@ -69,7 +69,6 @@ def default_n_components(n_features):
     return max(1, min(n_features - 1, math.ceil(math.sqrt(n_features))))
 
 
-
 def reconstruct_with(estimator, X):
     """The reconstruction of `X` by a fitted model, as a numpy array.
 
@@ -84,6 +83,7 @@ def reconstruct_with(estimator, X):
         f"{type(estimator).__name__} cannot reconstruct its input: a reconstruction model "
         "needs a 'reconstruct' method, or 'transform' and 'inverse_transform'."
     )
+
 
 class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     """Flag the samples that a reconstruction model rebuilds worst.

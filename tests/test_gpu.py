@@ -90,24 +90,20 @@ def test_training_on_the_gpu_matches_the_cpu(X, family, dtype):
                                atol=atol)
 
 
-def test_a_denoiser_on_the_gpu_is_reproducible_and_learns_as_on_the_cpu(X):
-    # Its noise is drawn on the GPU's generator, so it differs from the CPU's: compare the
-    # outcome, not the trajectory.
-    a, b = fit("denoising", X, "cuda", max_iter=10), fit("denoising", X, "cuda", max_iter=10)
+@pytest.mark.parametrize("family", ["denoising", "variational"])
+def test_a_random_training_on_the_gpu_is_reproducible_and_learns_as_on_the_cpu(X, family):
+    # The denoiser's noise and the VAE's training codes are drawn on the GPU's generator, so
+    # they differ from the CPU's: compare the outcome, not the trajectory.
+    a, b = fit(family, X, "cuda", max_iter=10), fit(family, X, "cuda", max_iter=10)
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
-    cpu = fit("denoising", X, "cpu", max_iter=10)
+    cpu = fit(family, X, "cpu", max_iter=10)
     Xt = X.astype(np.float32)
     assert a.score(Xt) == pytest.approx(cpu.score(Xt), rel=0.2)
 
 
-def test_a_vae_on_the_gpu_is_reproducible_and_learns_as_on_the_cpu(X):
-    # Its training codes are sampled on the GPU's generator, as the denoiser's noise.
-    a, b = fit("variational", X, "cuda", max_iter=10), fit("variational", X, "cuda", max_iter=10)
-    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
-    cpu = fit("variational", X, "cpu", max_iter=10)
-    Xt = X.astype(np.float32)
-    assert a.score(Xt) == pytest.approx(cpu.score(Xt), rel=0.2)
-    assert a.sample(5, random_state=0).shape == (5, X.shape[1])
+def test_a_vae_on_the_gpu_samples(X):
+    vae = fit("variational", X, "cuda", max_iter=2)
+    assert vae.sample(5, random_state=0).shape == (5, X.shape[1])
 
 
 def test_partial_fit_on_the_gpu_equals_fit(X):
