@@ -27,7 +27,9 @@ a convolutional autoencoder followed by k-means reaches it when its code is not 
 map.
 
 Run ``python benchmarks/bench_conv_clustering.py`` (``--quick`` for a smoke run: 2,000
-training and 2,000 test images, 2 epochs, one seed, bar not judged).
+training and 2,000 test images, 2 epochs, one seed, bar not judged). ``--device cuda`` fits
+the autoencoders on a GPU and writes its own section, ``conv_clustering-cuda``, beside the
+CPU one.
 """
 
 import argparse
@@ -66,13 +68,13 @@ def cluster(Z, y):
             "ari": adjusted_rand_score(y, labels), "kmeans": seconds}
 
 
-def fit_autoencoder(X_train, X_test, y_test, seed, epochs, params, n_code):
-    """Fit on ``X_train``; k-means on the codes of ``X_test``."""
+def fit_autoencoder(X_train, X_test, y_test, seed, epochs, params, n_code, device):
+    """Fit on ``X_train`` on ``device``; k-means on the codes of ``X_test``."""
     from sklearn.exceptions import ConvergenceWarning
 
     from sklearn_ae import ConvAutoencoder
 
-    est = ConvAutoencoder(**params, max_iter=epochs, random_state=seed)
+    est = ConvAutoencoder(**params, max_iter=epochs, random_state=seed, device=device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         t0 = time.perf_counter()
@@ -102,6 +104,9 @@ def main(argv=None):
                              "none to skip it)")
     parser.add_argument("--dense-epochs", type=int,
                         help=f"max_iter of the dense-code autoencoder (default {DENSE_EPOCHS})")
+    parser.add_argument("--device", default="cpu",
+                        help="device of the autoencoders (default cpu); another one writes "
+                             "the section conv_clustering-DEVICE")
     parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
     C.add_threads_argument(parser)
     args = parser.parse_args(argv)
@@ -116,6 +121,10 @@ def main(argv=None):
     from sklearn.decomposition import PCA
 
     machine = C.machine_description()
+    if args.device != "cpu":
+        import torch
+
+        machine += f" GPU: {torch.cuda.get_device_name()}."
     X_train, _ = load_mnist("train")
     X, y = load_mnist("test")
     if args.quick:
@@ -134,13 +143,15 @@ def main(argv=None):
 
     runs = []
     for seed in seeds:
-        run = fit_autoencoder(X_train, X, y, seed, epochs, dict(channels=CHANNELS), N_CODE)
+        run = fit_autoencoder(X_train, X, y, seed, epochs, dict(channels=CHANNELS), N_CODE,
+                              args.device)
         runs.append(run)
         print(f"seed {seed}: NMI {run['nmi']:.3f} ARI {run['ari']:.3f}, fit {run['fit']:.0f} s, "
               f"reconstruction MSE {run['mse']:.5f}", flush=True)
     dense_runs = []
     for seed in dense_seeds:
-        run = fit_autoencoder(X_train, X, y, seed, dense_epochs, DENSE, DENSE["n_components"])
+        run = fit_autoencoder(X_train, X, y, seed, dense_epochs, DENSE, DENSE["n_components"],
+                              args.device)
         dense_runs.append(run)
         print(f"dense code, seed {seed}: NMI {run['nmi']:.3f} ARI {run['ari']:.3f}, "
               f"fit {run['fit']:.0f} s, reconstruction MSE {run['mse']:.5f}", flush=True)
@@ -183,6 +194,8 @@ this one is 5x5), whose code is a dense layer of 10 values, fit and clustered th
     converged = "all" if all(r["converged"] for r in runs) else (
         "none" if not any(r["converged"] for r in runs) else "some")
     title = "Seed clustering: k-means on convolutional codes, MNIST"
+    if args.device != "cpu":
+        title += f", device `{args.device}`"
     body = f"""## {title} (`bench_conv_clustering.py`)
 
 Date: {C.now()}{quick_note}
@@ -194,13 +207,14 @@ Command: `{C.command_line()}`
 `ConvAutoencoder(channels={CHANNELS}, max_iter={epochs}, random_state=seed)`, all else
 default (3x3 kernels, stride-2 convolutions, transposed convolutions, ReLU, sigmoid output,
 Adam lr 2e-3, batch 200), fit on the {X_train.shape[0]:,} MNIST training images
-({X.dtype}, torch on {threads} thread(s)); its code is the last feature map,
-7 x 7 x 2 = {N_CODE} values (linear). Then `KMeans(n_clusters=10, n_init=10, random_state=0)`
-on the codes of the {X.shape[0]:,} test images, which no model saw; the labels are used only
-for the scores. Baselines in the same run: k-means on the test images' 784 raw pixels, and
-on `PCA({N_CODE})` fit on the training images. "fit" is the wall time of `fit` on the
-training images; "test MSE" the reconstruction error on the test images; {converged} of the fits
-of the 98-value code ended without a ConvergenceWarning.{dense_text}
+({X.dtype}, device `{args.device}`, torch on {threads} CPU thread(s)); its code is the
+last feature map, 7 x 7 x 2 = {N_CODE} values (linear). Then
+`KMeans(n_clusters=10, n_init=10, random_state=0)` on the codes of the {X.shape[0]:,} test
+images, which no model saw; the labels are used only for the scores. Baselines in the
+same run: k-means on the test images' 784 raw pixels, and on `PCA({N_CODE})` fit on the
+training images. "fit" is the wall time of `fit` on the training images; "test MSE" the
+reconstruction error on the test images; {converged} of the fits of the 98-value code ended
+without a ConvergenceWarning.{dense_text}
 
 {C.md_table(["codes", "NMI", "ARI", "fit", "median epoch", "test MSE", "k-means"], rows)}
 
@@ -208,7 +222,8 @@ of the 98-value code ended without a ConvergenceWarning.{dense_text}
 |---|---|---|
 | median NMI >= {NMI_BAR:.2f} (the seed's 98-value code) | {nmi:.3f} | {result} |
 {dense_bar}"""
-    C.publish(SECTION, body, C.results_path(args.quick, args.results))
+    section = SECTION if args.device == "cpu" else f"{SECTION}-{args.device}"
+    C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 
 
