@@ -183,6 +183,8 @@ def kmeans_nmi(Z, y):
 
 
 def make_variant(name, kind="seed", batch_norm=False, activation="relu", **options):
+    """One row of the study: a net (``kind``, ``batch_norm``, ``activation``) and its loss's
+    ``options`` (``moves``: None, 'input', 'both' or 'consistency'; ``code_noise``; ``idec``)."""
     return dict(name=name, kind=kind, batch_norm=batch_norm, activation=activation, **options)
 
 
