@@ -155,8 +155,11 @@ def package_fingerprint():
     return f"sources sha256 {digest.hexdigest()[:12]} (newest file {stamp})"
 
 
-def machine_description():
-    """CPU, cores, library versions and torch's thread count, in one markdown paragraph."""
+def machine_description(device="cpu"):
+    """CPU, cores, library versions and torch's thread count, in one markdown paragraph.
+
+    With a CUDA ``device``, the name of its GPU is added.
+    """
     import numpy
     import sklearn
     import skorch
@@ -164,14 +167,18 @@ def machine_description():
 
     import sklearn_ae
 
-    return (
+    text = (
         f"CPU: {cpu_model()}, {usable_cores()} usable cores ({os.cpu_count()} logical); "
         f"Linux {platform.release()}; Python {platform.python_version()}; "
         f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads, "
         f"{torch.get_num_interop_threads()} inter-op); numpy {numpy.__version__}; "
         f"scikit-learn {sklearn.__version__}; skorch {skorch.__version__}; "
-        f"sklearn_ae {sklearn_ae.__version__}, {package_fingerprint()}; load average at start {load_average()}."
+        f"sklearn_ae {sklearn_ae.__version__}, {package_fingerprint()}; "
+        f"load average at start {load_average()}."
     )
+    if str(device).startswith("cuda"):
+        text += f" GPU: {torch.cuda.get_device_name(device)}."
+    return text
 
 
 def command_line():

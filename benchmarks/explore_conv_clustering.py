@@ -234,9 +234,7 @@ def main(argv=None):
         return torch.tensor(A.reshape(-1, 1, 28, 28), dtype=torch.float32, device=args.device)
 
     X_train, X = as_images(X_train_np), as_images(X_np)
-    machine = C.machine_description()
-    if args.device.startswith("cuda"):
-        machine += f" GPU: {torch.cuda.get_device_name()}."
+    machine = C.machine_description(args.device)
     rows = [["raw pixels (784)", "", f"{kmeans_nmi(X_np, y):.3f}", "", "", ""],
             ["PCA(98)", "",
              f"{kmeans_nmi(PCA(98, random_state=0).fit(X_train_np).transform(X_np), y):.3f}",
