@@ -7,7 +7,9 @@ which no model saw:
 
 - ``sklearn_ae``: ``ConvAutoencoder(channels=(16, 2), max_iter=10, random_state=seed)``
   (two stride-2 stages, 28 -> 14 -> 7, the code is the last feature map of 2 channels), for
-  each of ``--seeds``;
+  each of ``--seeds``; and the same with the seed's layers, max-pooling in the encoder and
+  nearest-neighbour upsampling in the decoder (``downsampling='maxpool',
+  upsampling='nearest'``);
 - ``raw pixels``: ``KMeans(10)`` on the 784 pixels of the test images;
 - ``PCA(98)``: ``KMeans(10)`` on 98 principal components, the linear code of the same width;
 - a convolutional autoencoder with a dense 10-value code, the CAE of Guo et al. (2017),
@@ -21,7 +23,8 @@ which no model saw:
 All k-means runs are ``KMeans(n_clusters=10, n_init=10, random_state=0)``. Reported: NMI and
 ARI against the digit labels (never seen by any model), fit times.
 
-Bar: median NMI of the autoencoder's 98-value codes at least 0.70, as the issue states it.
+Bar: median NMI of the autoencoder's 98-value codes at least 0.70, as the issue states it,
+judged for each of the two 98-value networks.
 The dense-code rows are judged against the same 0.70 on their own line: they answer whether
 a convolutional autoencoder followed by k-means reaches it when its code is not a feature
 map.
@@ -43,6 +46,12 @@ import _common as C  # noqa: E402
 
 SECTION = "conv_clustering"
 CHANNELS, N_CODE = (16, 2), 98
+# The 98-value networks: the library's default layers, and the seed's pooling layers.
+CODE_NETS = {
+    "ConvAutoencoder": dict(channels=CHANNELS),
+    "ConvAutoencoder, max-pooling": dict(channels=CHANNELS, downsampling="maxpool",
+                                         upsampling="nearest"),
+}
 EPOCHS = 10
 DENSE = dict(n_components=10, channels=(32, 64, 128), kernel_size=5, batch_size=64,
              learning_rate_init=1e-3)
@@ -153,21 +162,26 @@ def main(argv=None):
     pca["fit"] = time.perf_counter() - t0
     print(f"PCA({N_CODE}): NMI {pca['nmi']:.3f} ARI {pca['ari']:.3f}", flush=True)
 
-    runs = [fit_autoencoder("ConvAutoencoder", X_train, X, y, seed, epochs,
-                            dict(channels=CHANNELS), N_CODE, args.device) for seed in seeds]
+    code_runs = {label: [fit_autoencoder(label, X_train, X, y, seed, epochs, params, N_CODE,
+                                         args.device) for seed in seeds]
+                 for label, params in CODE_NETS.items()}
     dense_runs = [fit_autoencoder(DENSE_LABEL, X_train, X, y, seed, dense_epochs, DENSE,
                                   DENSE["n_components"], args.device) for seed in dense_seeds]
     load_end = C.load_average()
 
-    nmi = C.median(r["nmi"] for r in runs)
     dense_nmi = C.median(r["nmi"] for r in dense_runs) if dense_runs else None
-    rows = seed_rows("ConvAutoencoder", runs) + seed_rows(DENSE_LABEL, dense_runs)
+    rows = [row for label, runs in code_runs.items() for row in seed_rows(label, runs)]
+    rows += seed_rows(DENSE_LABEL, dense_runs)
     rows.append([f"PCA({N_CODE})", f"{pca['nmi']:.3f}", f"{pca['ari']:.3f}", C.fmt_s(pca["fit"]),
                  "", "", C.fmt_s(pca["kmeans"])])
     rows.append(["raw pixels (784)", f"{raw['nmi']:.3f}", f"{raw['ari']:.3f}", "", "", "",
                  C.fmt_s(raw["kmeans"])])
     judged = "n/a (quick run)" if args.quick else None
-    result = judged or C.pass_fail(nmi >= NMI_BAR)
+    code_bars = "".join(
+        f"| {label} (98-value code), median NMI >= {NMI_BAR:.2f} | {nmi:.3f} | "
+        f"{judged or C.pass_fail(nmi >= NMI_BAR)} |\n"
+        for label, nmi in ((label, C.median(r["nmi"] for r in runs))
+                           for label, runs in code_runs.items()))
     quick_note = ("\n\n*Quick smoke run (2,000 training and 2,000 test images, 2 epochs, one "
                   "seed): not for comparison; bar not judged.*" if args.quick else "")
     dense_bar = "" if dense_nmi is None else (
@@ -181,8 +195,9 @@ the convolutional autoencoder of DCEC (Guo et al., 2017; its last convolution is
 this one is 5x5), whose code is a dense layer of 10 values, fit and clustered the same way
 (seeds {", ".join(str(r["seed"]) for r in dense_runs)}). Batches of 64 rather than DCEC's
 256, for four times the optimizer steps in about the same time per epoch."""
-    converged = "all" if all(r["converged"] for r in runs) else (
-        "none" if not any(r["converged"] for r in runs) else "some")
+    code_fits = [r for runs in code_runs.values() for r in runs]
+    converged = "all" if all(r["converged"] for r in code_fits) else (
+        "none" if not any(r["converged"] for r in code_fits) else "some")
     title = "Seed clustering: k-means on convolutional codes, MNIST"
     if args.device != "cpu":
         title += f", device `{args.device}`"
@@ -196,9 +211,12 @@ Command: `{C.command_line()}`
 
 `ConvAutoencoder(channels={CHANNELS}, max_iter={epochs}, random_state=seed)`, all else
 default (3x3 kernels, stride-2 convolutions, transposed convolutions, ReLU, sigmoid output,
-Adam lr 2e-3, batch 200), fit on the {X_train.shape[0]:,} MNIST training images
-({X.dtype}, device `{args.device}`, torch on {threads} CPU thread(s)); its code is the
-last feature map, 7 x 7 x 2 = {N_CODE} values (linear). Then
+Adam lr 2e-3, batch 200), and the same with the seed's layers ("max-pooling":
+`downsampling='maxpool', upsampling='nearest'`: 2x2 max-pooling after each convolution,
+nearest-neighbour upsampling then a convolution at each decoder stage), each fit on the
+{X_train.shape[0]:,} MNIST training images ({X.dtype}, device `{args.device}`, torch on
+{threads} CPU thread(s)); their code is the last feature map, 7 x 7 x 2 = {N_CODE} values
+(linear). Then
 `KMeans(n_clusters=10, n_init=10, random_state=0)` on the codes of the {X.shape[0]:,} test
 images, which no model saw; the labels are used only for the scores. Baselines in the
 same run: k-means on the test images' 784 raw pixels, and on `PCA({N_CODE})` fit on the
@@ -210,8 +228,7 @@ without a ConvergenceWarning.{dense_text}
 
 | bar | measured | result |
 |---|---|---|
-| median NMI >= {NMI_BAR:.2f} (the seed's 98-value code) | {nmi:.3f} | {result} |
-{dense_bar}"""
+{code_bars}{dense_bar}"""
     section = SECTION if args.device == "cpu" else f"{SECTION}-{args.device}"
     C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
