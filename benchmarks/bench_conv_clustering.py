@@ -216,13 +216,12 @@ Adam lr 2e-3, batch 200), and the same with the seed's layers ("max-pooling":
 nearest-neighbour upsampling then a convolution at each decoder stage), each fit on the
 {X_train.shape[0]:,} MNIST training images ({X.dtype}, device `{args.device}`, torch on
 {threads} CPU thread(s)); their code is the last feature map, 7 x 7 x 2 = {N_CODE} values
-(linear). Then
-`KMeans(n_clusters=10, n_init=10, random_state=0)` on the codes of the {X.shape[0]:,} test
-images, which no model saw; the labels are used only for the scores. Baselines in the
-same run: k-means on the test images' 784 raw pixels, and on `PCA({N_CODE})` fit on the
-training images. "fit" is the wall time of `fit` on the training images; "test MSE" the
-reconstruction error on the test images; {converged} of the fits of the 98-value code ended
-without a ConvergenceWarning.{dense_text}
+(linear). Then `KMeans(n_clusters=10, n_init=10, random_state=0)` on the codes of the
+{X.shape[0]:,} test images, which no model saw; the labels are used only for the scores.
+Baselines in the same run: k-means on the test images' 784 raw pixels, and on `PCA({N_CODE})`
+fit on the training images. "fit" is the wall time of `fit` on the training images;
+"test MSE" the reconstruction error on the test images; {converged} of the fits of the 98-value
+code ended without a ConvergenceWarning.{dense_text}
 
 {C.md_table(["codes", "NMI", "ARI", "fit", "median epoch", "test MSE", "k-means"], rows)}
 
