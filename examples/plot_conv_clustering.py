@@ -110,9 +110,10 @@ table.round(3)
 # seeds each, and adds a narrow code: ``ConvAutoencoder(10, channels=(32, 64, 128),
 # kernel_size=5, batch_size=64)``, the network of DCEC (Guo et al., 2017). k-means
 # clusters its 10-value code at a median NMI of 0.745 (0.719 to 0.747), where the 98-value
-# map stays at 0.56 and PCA(98) at 0.50 (figures in ``benchmarks/RESULTS.md``). For
-# clustering, prefer such a narrow dense code, fit on many images; it costs about 9 minutes
-# of two CPU threads on 60,000 images, too long for this example.
+# map stays at 0.56 (0.475 with the seed's max-pooling layers) and PCA(98) at 0.50 (figures
+# in ``benchmarks/RESULTS.md``). For clustering, prefer such a narrow dense code, fit on
+# many images; it costs about 9 minutes of two CPU threads on 60,000 images, too long for
+# this example.
 
 # %%
 # The codes in two dimensions
