@@ -254,9 +254,22 @@ def _locked(path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def section_name(base, threads):
-    """``base`` for the default of one thread, ``base-threadsN`` for another ``--threads``."""
-    return base if threads == 1 else f"{base}-threads{threads}"
+def section_name(base, threads=None, device="cpu", default_threads=1):
+    """The section of ``RESULTS.md`` that a run writes.
+
+    Scripts that measure speed or memory pass ``threads``: a run with a thread count other
+    than the script's default (``default_threads``) writes ``base-threadsN`` beside the
+    default section, so that figures taken on different thread counts are never mixed.
+    Scripts judged on quality (MSE, NMI, AUC) leave ``threads`` out: a re-run on more threads
+    replaces their section, whose Command line records the count. A ``device`` other than
+    the CPU adds ``-DEVICE``.
+    """
+    name = base
+    if threads is not None and threads != default_threads:
+        name += f"-threads{threads}"
+    if device != "cpu":
+        name += f"-{device}"
+    return name
 
 
 def results_path(quick, override=None):

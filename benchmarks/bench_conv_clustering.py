@@ -231,7 +231,7 @@ code ended without a ConvergenceWarning.{dense_text}
 | bar | measured | result |
 |---|---|---|
 {bars}"""
-    section = SECTION if args.device == "cpu" else f"{SECTION}-{args.device}"
+    section = C.section_name(SECTION, device=args.device)
     C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 

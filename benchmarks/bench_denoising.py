@@ -281,7 +281,7 @@ estimator's `fit` wall time less the loop's epochs. Epoch times are medians over
 | test MSE <= {MSE_BAR:.4f} | {ae_mse:.5f} | {mse_result} |
 | epoch time <= {RATIO_BAR:.2f}x the torch loop | {C.fmt_ratio(ratio)} | {ratio_result} |
 """
-    C.publish(SECTION, body, C.results_path(args.quick, args.results))
+    C.publish(C.section_name(SECTION), body, C.results_path(args.quick, args.results))
     return 0
 
 

@@ -302,7 +302,7 @@ lifts the ROC-AUC from about 0.96 to 0.98) and a learning rate large enough for 
 which the search finds on the training beats alone. The accuracy margin over 0.95 is thin
 (seeds vary by about 0.005).
 """
-    C.publish(SECTION, body, C.results_path(args.quick, args.results))
+    C.publish(C.section_name(SECTION), body, C.results_path(args.quick, args.results))
     return 0
 
 

@@ -177,7 +177,7 @@ detector's default autoencoder (`estimator=None`: 12-value code, hidden layer of
 
 {table}
 """
-    section = C.section_name(SECTION, threads)
+    section = C.section_name(SECTION, args.threads)
     path = C.write_section(section, body, C.results_path(args.quick, args.results))
     print(f"wrote section {section!r} of {path}")
 

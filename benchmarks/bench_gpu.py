@@ -164,7 +164,7 @@ numpy out), median of {args.repeats}. Peak GPU memory allocated by torch: {peak_
 {C.md_table(["network", "rows", "CPU epoch", "GPU epoch", "speed-up", "CPU transform",
              "GPU transform", "speed-up", "GPU epochs"], rows)}
 {note}"""
-    section = SECTION if args.threads == 0 else f"{SECTION}-threads{args.threads}"
+    section = C.section_name(SECTION, args.threads, default_threads=0)
     C.publish(section, body, C.results_path(args.quick, args.results))
     return 0
 

@@ -215,7 +215,7 @@ Fit time (mean over the splits):
 |---|---|---|
 {chr(10).join("| " + " | ".join(r) + " |" for r in bar_rows)}
 """
-    C.publish(SECTION, body, C.results_path(args.quick, args.results))
+    C.publish(C.section_name(SECTION), body, C.results_path(args.quick, args.results))
     return 0
 
 

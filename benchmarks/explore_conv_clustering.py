@@ -283,7 +283,7 @@ from these codes makes the 98 values cluster much better than PCA(98) does. A na
 does: `bench_conv_clustering.py` also measures a dense 10-value code (DCEC's network), fit
 and clustered the same way, at a median NMI of 0.745.
 """
-    C.publish(SECTION, body, C.results_path(args.quick, args.results))
+    C.publish(C.section_name(SECTION), body, C.results_path(args.quick, args.results))
     return 0
 
 
