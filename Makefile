@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Each sets up a virtual environment
-# first (torch 2.13.0 CPU from constraints.txt before anything else, so pip never pulls CUDA).
+# first: torch==2.13.0, pinned by constraints.txt, before anything else, so that no later install
+# replaces it. The pin fixes the version, not the build: pip takes what its index offers (on
+# Linux, PyPI's wheel is the CUDA one). For the CPU build, install torch into $(VENV) first from
+# https://download.pytorch.org/whl/cpu (docs/install.rst, step 2); the pin is then satisfied.
 
 PYTHON    ?= python3
 VENV      ?= .venv

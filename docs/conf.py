@@ -52,19 +52,36 @@ from sklearn_ae import AutoencoderTransformer  # noqa: E402
 from sklearn_ae._base import AUTO_MAX_EPOCHS, AUTO_MIN_EPOCHS, AUTO_STEPS  # noqa: E402
 
 
-def _auto_epochs(n_samples):
-    """The epochs that ``max_iter='auto'`` gives ``n_samples`` samples at the default batch size."""
-    estimator = AutoencoderTransformer()
+def _auto_epochs(n_samples, batch_size="auto"):
+    """The epochs that ``max_iter='auto'`` gives ``n_samples`` samples at ``batch_size``."""
+    estimator = AutoencoderTransformer(batch_size=batch_size)
     return estimator._resolve_max_iter(n_samples, estimator._resolve_batch_size(n_samples))
 
 
+def _auto_steps(n_samples, batch_size="auto"):
+    """The optimizer steps of a fit that trains all the epochs of ``max_iter='auto'``."""
+    batch = AutoencoderTransformer(batch_size=batch_size)._resolve_batch_size(n_samples)
+    return _auto_epochs(n_samples, batch_size) * -(-n_samples // batch)
+
+
 _defaults = AutoencoderTransformer().get_params()
+_default_batch = AutoencoderTransformer()._resolve_batch_size(10**9)  # 'auto' on large data
 rst_prolog = f"""
 .. |auto_steps| replace:: {AUTO_STEPS:,}
 .. |auto_min_epochs| replace:: {AUTO_MIN_EPOCHS}
 .. |auto_max_epochs| replace:: {AUTO_MAX_EPOCHS}
 .. |auto_epochs_1300| replace:: {_auto_epochs(1300)}
 .. |auto_epochs_60000| replace:: {_auto_epochs(60_000)}
+.. |auto_steps_1300| replace:: {_auto_steps(1300):,}
+.. |auto_steps_60000| replace:: {_auto_steps(60_000):,}
+.. |auto_epochs_50000_b32| replace:: {_auto_epochs(50_000, 32)}
+.. |auto_steps_50000_b32| replace:: {_auto_steps(50_000, 32):,}
+.. |auto_fewest_batches| replace:: {AUTO_STEPS // AUTO_MAX_EPOCHS:,}
+.. |auto_most_batches| replace:: {AUTO_STEPS // AUTO_MIN_EPOCHS:,}
+.. |auto_fewest_rows| replace:: {AUTO_STEPS // AUTO_MAX_EPOCHS * _default_batch:,}
+.. |auto_most_rows| replace:: {AUTO_STEPS // AUTO_MIN_EPOCHS * _default_batch:,}
+.. |auto_fewest_rows_b32| replace:: {AUTO_STEPS // AUTO_MAX_EPOCHS * 32:,}
+.. |auto_most_rows_b32| replace:: {AUTO_STEPS // AUTO_MIN_EPOCHS * 32:,}
 .. |default_learning_rate_init| replace:: ``{_defaults["learning_rate_init"]:g}``
 .. |default_alpha| replace:: ``{_defaults["alpha"]:g}``
 """

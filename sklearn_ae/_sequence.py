@@ -99,12 +99,14 @@ class SequenceAutoencoder(BaseAutoencoder):
     dtype of `X` (pass float32 for speed). A recurrent layer processes the time steps one
     after the other, so an optimizer step costs far more than for a dense autoencoder: on
     a CPU, 140-step sequences in batches of 200 take about 0.2 s per step with the default
-    network, and the roughly 8,000 steps of ``max_iter='auto'`` can take many minutes.
-    Pass an int ``max_iter`` (tens of epochs are usually enough) or use a GPU
-    (``device='cuda'``). An epoch costs about the same whatever ``batch_size``, so
-    smaller batches (e.g. 32 to 64) give more optimizer steps for the same time: on
-    ECG5000, 30 epochs in batches of 50 detected anomalies better, and far more steadily
-    across seeds, than in the default batches of 200.
+    network, and ``max_iter='auto'`` (about 8,000 steps, at most 200 epochs) can take many
+    minutes. Pass an int ``max_iter`` (tens of epochs are usually enough) or use a GPU
+    (``device='cuda'``). Smaller batches (e.g. 32 to 64) do not make an epoch dearer and
+    give more optimizer steps for the same time, but more steps did not mean better
+    detection: on ECG5000 (one CPU thread, 30 epochs, 3 seeds), fits in batches of 50 took
+    45 s against 64 s in the default batches of 200, yet the default batches detected
+    anomalies better and more steadily across seeds (median ROC-AUC 0.988, from 0.977 to
+    0.988, against 0.978, from 0.965 to 0.987 with batches of 50).
 
     Examples
     --------
