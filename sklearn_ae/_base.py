@@ -31,7 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from ._modules import ACTIVATIONS
@@ -50,6 +50,10 @@ OPTIMIZERS = {
     # scikit-learn's MLP defaults for SGD: momentum 0.9 with Nesterov's momentum.
     "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
 }
+
+#: A fit whose last epoch's training loss is over this many times its best epoch's warns that
+#: the optimizer overshot (a too large step can leave a bounded but useless network).
+OVERSHOOT = 2.0
 
 #: Optimizer steps that ``max_iter='auto'`` aims at, and the bounds on the epochs it picks.
 AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 8_000, 10, 200
@@ -82,8 +86,9 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
     max_iter : int or 'auto', default='auto'
         Maximum number of epochs (passes over the training data). ``'auto'`` picks enough
         epochs for about 8,000 optimizer steps, at least 10 and at most 200: small data sets
-        get many epochs, large ones few, so that the default fit takes about as long whatever
-        the number of samples. The value used is stored in ``max_iter_``. A fit that
+        get many epochs, large ones few, so that from 40 to 800 batches per epoch the
+        default fit takes about as long whatever the number of samples (above that, 10
+        epochs, whose time grows with the data). The value used is stored in ``max_iter_``. A fit that
         reaches an int ``max_iter`` before the stopping rule fires raises a
         :class:`~sklearn.exceptions.ConvergenceWarning`, as in
         :class:`~sklearn.neural_network.MLPRegressor`; with ``'auto'`` the budget is a
@@ -112,15 +117,21 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
 
     warm_start : bool, default=False
         When True, a new call to ``fit`` continues training the fitted network (if the
-        number of features and the dtype are unchanged) instead of starting from new
-        weights. ``n_iter_`` and ``loss_curve_`` keep counting. ``partial_fit`` always
-        continues, one epoch per call.
+        number of features, the dtype and the parameters that shape the network are
+        unchanged) instead of starting from new weights; it trains with the current
+        training parameters (loss, optimizer, learning rate, ...), as
+        :class:`~sklearn.neural_network.MLPRegressor` does. ``n_iter_`` and ``loss_curve_``
+        keep counting. ``partial_fit`` always continues, one epoch per call.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the validation split. Pass an int for
-        reproducible results across calls: on CPU the same value gives identical weights.
+        Seeds weight initialisation, shuffling, the corruption of the inputs and the
+        validation split. Pass an int for reproducible results across calls: on CPU the
+        same value gives identical weights. ``None`` draws the seed from numpy's global
+        generator, as scikit-learn does (so ``np.random.seed`` makes a fit reproducible).
         Training runs inside :func:`torch.random.fork_rng`, so the caller's global torch
-        and numpy random states are left untouched.
+        random state is left untouched; fits in several threads of one process take turns,
+        since torch's generator is global to the process (run them in processes, as
+        joblib's default backend does, to train in parallel).
 
     verbose : int, default=0
         ``0`` is silent; ``1`` or more prints one line per epoch (training loss, validation
@@ -275,13 +286,11 @@ def stage_on_device(X_tensor, device):
 
 
 def draw_seed(random_state):
-    """An int seed from ``random_state``, leaving numpy's global generator untouched.
+    """An int seed from ``random_state``, as scikit-learn reads it.
 
-    ``check_random_state(None)`` is numpy's global generator, so drawing from it would
-    change the caller's random state; with ``None`` the seed comes from fresh OS entropy.
+    ``None`` is numpy's global generator (:func:`~sklearn.utils.check_random_state`), as in
+    every scikit-learn estimator: ``np.random.seed(0)`` before a fit makes it reproducible.
     """
-    if random_state is None:
-        return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
@@ -302,7 +311,25 @@ def resolve_device(device):
             f"(torch {torch.__version__}). Use device='cpu', or device='auto' to take a GPU "
             "only when there is one."
         )
+    if resolved.type == "meta":
+        raise ValueError(
+            "device='meta' holds no data, so nothing can be trained on it. Use 'cpu', "
+            "'cuda', 'cuda:N' or 'auto'."
+        )
+    try:  # a device torch knows but this build or machine cannot use (mps, xpu, cuda:7, ...)
+        torch.zeros(1, device=resolved).add_(1).cpu()
+    except Exception as exc:
+        raise ValueError(
+            f"device={device!r} cannot be used with this torch {torch.__version__} on this "
+            f"machine ({type(exc).__name__}: {exc}). Use 'cpu', 'cuda', 'cuda:N' or 'auto'."
+        ) from None
     return device
+
+
+#: Seeded training draws from torch's global generator (weight initialisation, shuffling,
+#: corruption, dropout), which is global to the process: fits in threads take turns, so that
+#: each one gets the stream its ``random_state`` seeds.
+_TORCH_RNG_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
@@ -441,8 +468,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Width of the code returned by ``transform``: the fitted network's, once fitted.
 
         A later ``set_params(n_components=...)`` changes the next fit, not the fitted network.
+        Unfitted, it is missing (``AttributeError``), so that ``get_feature_names_out`` raises
+        ``NotFittedError`` as scikit-learn's transformers do.
         """
-        return getattr(self, "_code_width_", self.n_components)
+        return self._code_width_
 
     def _net_params(self):
         """Extra keyword arguments for :attr:`_net_class` (e.g. a loss weight)."""
@@ -622,8 +651,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _build_net(self, X, *, dtype, device, output_activation):
         """A new skorch net for `X`; :meth:`_configure_training` sets up each training call."""
         module, module_kwargs = self._module_params(X, output_activation)
-        optimizer, optimizer_kwargs = OPTIMIZERS[self.optimizer]
+        optimizer, optimizer_kwargs = self._optimizer_params()
         name = type(self).__name__
+        self._check_callbacks()
         callbacks = [
             ("divergence_check", DivergenceCheck(name, self.learning_rate_init, max_iter=None)),
             ("early_stopping", EarlyStopping()),
@@ -636,7 +666,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             criterion=LOSSES[self.loss],
             optimizer=optimizer,
             lr=self.learning_rate_init,
-            optimizer__weight_decay=self.alpha,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
             dataset=ArrayDataset,
             iterator_train=BatchIterator,
@@ -648,18 +677,52 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             **self._net_params(),
         )
 
+    def _check_callbacks(self):
+        for i, item in enumerate(self.callbacks or []):
+            callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            named = not isinstance(item, tuple) or isinstance(item[0], str)
+            is_callback = isinstance(callback, Callback) or (
+                isinstance(callback, type) and issubclass(callback, Callback)
+            )
+            if not (named and is_callback):
+                raise ValueError(
+                    f"callbacks must hold skorch callbacks (skorch.callbacks.Callback "
+                    f"instances) or (name, callback) pairs; item {i} is {item!r}. Pass e.g. "
+                    "callbacks=[skorch.callbacks.LRScheduler(policy='StepLR', step_size=10)]."
+                )
+
+    def _optimizer_params(self):
+        """The torch optimizer class and its keyword arguments (``lr`` aside)."""
+        optimizer, kwargs = OPTIMIZERS[self.optimizer]
+        return optimizer, {"weight_decay": self.alpha, **kwargs}
+
     def _configure_training(self, net, X, *, batch_size, max_iter, validate, seed):
         """Set up ``net`` (new or fitted) for one training call on `X`, from the parameters."""
         split = ValidSplit(self.validation_fraction, random_state=seed) if validate else None
         net.set_params(max_epochs=max_iter, batch_size=batch_size, train_split=split)
         net.corruption = self._corruption(X)
         # A fitted net (warm_start, partial_fit) trains with the current parameters, as
-        # MLPRegressor does: the learning rate, the L2 penalty and the family's own (beta).
-        # The optimizer's param groups are changed in place, so Adam keeps its moments.
+        # MLPRegressor does: loss, optimizer, learning rate, L2 penalty, shuffling, verbosity
+        # and the family's own (beta).
+        net.iterator_train__shuffle = self.shuffle
+        net.verbose = self.verbose
+        net.lr = self.learning_rate_init
+        if type(net.criterion_) is not LOSSES[self.loss]:
+            net.criterion = LOSSES[self.loss]
+            net.initialize_criterion()
+        optimizer, optimizer_kwargs = self._optimizer_params()
+        if type(net.optimizer_) is not optimizer:
+            # Another optimizer: a new one (MLPRegressor starts a new one for a new solver).
+            for key in [key for key in vars(net) if key.startswith("optimizer__")]:
+                delattr(net, key)
+            net.optimizer = optimizer
+            for key, value in optimizer_kwargs.items():
+                setattr(net, f"optimizer__{key}", value)
+            net.initialize_optimizer()
+        # Otherwise its param groups are changed in place, so that Adam keeps its moments.
         for group in net.optimizer_.param_groups:
             group["lr"] = self.learning_rate_init
             group["weight_decay"] = self.alpha
-        net.lr = self.learning_rate_init
         for name, value in self._net_params().items():
             setattr(net, name, value)
         callbacks = dict(net.callbacks_)
@@ -678,7 +741,30 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if not (self.warm_start and hasattr(self, "net_")):
             return False
         params = next(self.net_.module_.parameters())
-        return params.dtype == X_tensor.dtype and self._warm_start_shape_ == X_tensor.shape[1:]
+        return (
+            params.dtype == X_tensor.dtype
+            and self._warm_start_shape_ == X_tensor.shape[1:]
+            and not self._changed_architecture(X_tensor)
+        )
+
+    def _changed_architecture(self, X):
+        """The network-shaping parameters changed since the fitted net was built, as text.
+
+        Empty when the net that the current parameters build for `X` is the fitted one.
+        """
+        output_activation = (
+            self.output_activation_ if self.output_activation == "auto"
+            else self.output_activation
+        )
+        module, wanted = self._module_params(X, output_activation)
+        built = self.net_.get_params_for("module")
+        changes = [
+            f"{key}: {built.get(key)!r} -> {value!r}"
+            for key, value in wanted.items() if built.get(key) != value
+        ]
+        if module is not self.net_.module:
+            changes.insert(0, f"module: {self.net_.module.__name__} -> {module.__name__}")
+        return ", ".join(changes)
 
     def _fit(self, X, incremental=False):
         """Train on validated `X`; set the fitted attributes only once training succeeded.
@@ -692,17 +778,27 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._check_data_dependent_params(X)
         n_samples = X.shape[0]
         validate = self.early_stopping and not incremental
-        if validate and n_samples < 2:
+        n_valid = int(np.ceil(self.validation_fraction * n_samples))  # as ShuffleSplit
+        if validate and (n_samples < 2 or n_valid >= n_samples):
             raise ValueError(
                 f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
-                f"of the samples, which needs at least 2 samples; got n_samples={n_samples}. "
-                "Pass more samples or set early_stopping=False."
+                f"of the samples ({min(n_valid, n_samples)} of n_samples={n_samples}), which "
+                "must leave at least one sample for training and one for validation. Pass "
+                "more samples, a smaller validation_fraction, or set early_stopping=False."
             )
         batch_size = self._resolve_batch_size(n_samples)
         max_iter = 1 if incremental else self._resolve_max_iter(n_samples, batch_size)
         seed = draw_seed(self.random_state)
         X_tensor = as_tensor(X)  # shares memory with X (a memmap included): no copy
         continuing = hasattr(self, "net_") if incremental else self._can_warm_start(X_tensor)
+        if incremental and continuing:
+            changes = self._changed_architecture(X_tensor)
+            if changes:
+                raise ValueError(
+                    f"{type(self).__name__}.partial_fit continues the fitted network, but the "
+                    f"parameters that shape it changed since it was built ({changes}). Set "
+                    "them back, or call fit to train a new network."
+                )
         if continuing:
             # Train a copy: a fit that fails (diverges, is interrupted by an error) leaves the
             # fitted estimator as it was.
@@ -716,7 +812,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             output_activation = self._resolve_output_activation(X)
         rng_state = getattr(self, "_rng_state_", None) if incremental and continuing else None
         fork_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=fork_devices):
+        with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if rng_state is not None:
                 cpu_state, gpu_state = rng_state
@@ -785,6 +881,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.best_loss_ = min(self.loss_curve_, default=None)
 
     def _warn_if_not_converged(self, net, epochs_run):
+        losses = self.loss_curve_[len(self.loss_curve_) - epochs_run:]
+        if net.train_split is None and losses:  # (a validation split keeps the best epoch)
+            # The lowest loss of this fit: an epoch's, or its first batch's (which the
+            # starting weights gave; a new network starts at the data's mean).
+            first_batch = net.history[len(net.history) - epochs_run]["batches"][0]["train_loss"]
+            best = int(np.argmin(losses))
+            lowest, when = min((losses[best], f"epoch {best + 1}"), (first_batch, "first batch"))
+            if losses[-1] > OVERSHOOT * lowest:
+                warnings.warn(
+                    f"{type(self).__name__}: the training loss ended at {losses[-1]:.4g}, over "
+                    f"{OVERSHOOT:g} times its lowest value in this fit ({lowest:.4g}, {when}): "
+                    "the optimizer overshot and the network got worse. Lower "
+                    f"learning_rate_init (got {self.learning_rate_init}), for example to "
+                    f"{self.learning_rate_init / 10:g}, or set early_stopping=True to keep the "
+                    "best epoch's weights.",
+                    ConvergenceWarning,
+                )
+                return
         stopper = dict(net.callbacks_)["early_stopping"]
         converged = stopper.misses_ >= stopper.patience
         if epochs_run >= self.max_iter_ and not converged and self.max_iter != "auto":

@@ -149,15 +149,19 @@ class Corruption:
 
 
 class DivergenceCheck(Callback):
-    """Raise a clear error as soon as an epoch's training loss is NaN, infinite or exploding.
+    """Raise a clear error as soon as the training loss is NaN, infinite or exploding.
 
     A finite loss counts as exploding above :attr:`EXPLOSION` times the larger of
     ``scale ** 2`` (``scale``: the largest absolute value in the training data, at least 1)
-    and the loss of the first batch of the training call, which the weights it started from
-    gave: reconstructions that far from the data are no step of a converging fit. Without
-    this, a fit whose weights grow without bound (in float64 above all) returns absurd codes
-    long before its loss overflows. A network that a too large step saturated (a sigmoid
-    output stuck at 0 or 1) keeps a bounded loss: that is a failed fit, not a diverging one.
+    and the loss of the network's first training batch, which its initial weights gave
+    (kept across calls, so that ``partial_fit`` calls that go on from blown-up weights are
+    still measured against sane ones): reconstructions that far from the data are no step of
+    a converging fit. Without this, a fit whose weights grow without bound (in float64 above
+    all) returns absurd codes long before its loss overflows. Each epoch's training loss is
+    checked, and at the end of the call, the weights that the last step left (which no
+    epoch's loss has seen): they must be finite and reconstruct the call's first rows within
+    the same bound. A network that a too large step saturated (a sigmoid output stuck at 0
+    or 1) keeps a bounded loss: the estimators warn of that one (``OVERSHOOT``).
 
     Parameters
     ----------
@@ -174,33 +178,68 @@ class DivergenceCheck(Callback):
     #: How many times the reference (see above) a finite loss must exceed to count as exploding.
     EXPLOSION = 1e3
 
+    #: Rows of the training data on which the final weights are checked.
+    FINAL_CHECK_ROWS = 256
+
     def __init__(self, estimator_name, learning_rate_init, max_iter, scale=1.0):
         self.estimator_name = estimator_name
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.scale = scale
 
+    def initialize(self):
+        self.reference_ = None
+        return self
+
+    def _limit(self):
+        scale = max(self.scale, 1.0)
+        square = scale * scale if scale < 1e150 else math.inf  # no OverflowError
+        return self.EXPLOSION * max(square, getattr(self, "reference_", None) or 0.0)
+
     def on_train_begin(self, net, **kwargs):
         self.first_epoch_ = len(net.history)
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
-        epoch = net.history[-1, "epoch"]
-        if math.isfinite(loss):
+        if getattr(self, "reference_", None) is None:
             first_batch = net.history[self.first_epoch_]["batches"][0]["train_loss"]
-            if loss <= self.EXPLOSION * max(max(self.scale, 1.0) ** 2, first_batch):
-                return
-            why = (
-                f", over {self.EXPLOSION:g} times both the loss of its first batch and the "
-                "square of the largest absolute value in X"
-            )
-        else:
-            why = ""
+            self.reference_ = first_batch if math.isfinite(first_batch) else None
+        if math.isfinite(loss) and loss <= self._limit():
+            return
+        epoch = len(net.history) - self.first_epoch_
+        self._raise(loss, f"at epoch {epoch} of this call's {self.max_iter}")
+
+    def on_train_end(self, net, X=None, **kwargs):
+        if not isinstance(X, torch.Tensor) or len(net.history) == self.first_epoch_:
+            return
+        module = net.module_
+        finite = all(bool(torch.isfinite(p).all()) for p in module.parameters())
+        loss = math.nan
+        if finite:
+            rows = X[: self.FINAL_CHECK_ROWS].to(net.device)
+            training = module.training
+            module.eval()
+            try:
+                with torch.no_grad():
+                    rows = rows.to(next(module.parameters()).dtype)
+                    loss = float(net.criterion_(module.decode(module.encode(rows)), rows))
+            finally:
+                module.train(training)
+        if math.isfinite(loss) and loss <= self._limit():
+            return
+        self._raise(loss, "after the last training step of this call")
+
+    def _raise(self, loss, when):
+        why = (
+            f", over {self.EXPLOSION:g} times both the loss of the network's first batch and "
+            "the square of the largest absolute value in X"
+            if math.isfinite(loss) else ""
+        )
         raise ValueError(
-            f"{self.estimator_name}: the training loss became {loss:.4g} at epoch {epoch} "
-            f"(of max_iter={self.max_iter}){why}; the optimizer diverged. Lower "
-            f"learning_rate_init (got {self.learning_rate_init}), for example to "
-            f"{self.learning_rate_init / 10:g}, or scale X first (e.g. with StandardScaler)."
+            f"{self.estimator_name}: the training loss became {loss:.4g} {when}{why}; the "
+            "optimizer diverged. Lower learning_rate_init (got "
+            f"{self.learning_rate_init}), for example to {self.learning_rate_init / 10:g}, or "
+            "scale X first (e.g. with StandardScaler)."
         )
 
 

@@ -294,8 +294,12 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         # A failed fit leaves the detector as it was (unfitted, or fitted as before).
         with unchanged_on_error(self):
             X = validate_data(self, X, dtype=[np.float64, np.float32])
-            scaler = None if self.scale is None else SCALERS[self.scale]()
-            X_scaled = X if scaler is None else scaler.fit_transform(X)
+            # numpy out, whatever sklearn.set_config(transform_output=...) says.
+            scaler = (
+                None if self.scale is None
+                else SCALERS[self.scale]().set_output(transform="default")
+            )
+            X_scaled = X if scaler is None else self._finite(scaler.fit_transform(X), X)
             estimator = self._make_estimator(X.shape[1])
             if self.estimator is None:
                 # The default's budget of epochs is a choice of ours, not the user's: a warning
@@ -426,17 +430,37 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
                 "must have the shape of its input. Check that its inverse_transform undoes "
                 "its transform."
             )
-        diff = np.asarray(X_rec, dtype=np.float64) - X_scaled
-        errors = diff**2 if self.metric == "mse" else np.abs(diff)
-        if not np.isfinite(errors).all():
+        X_rec = np.asarray(X_rec, dtype=np.float64)
+        if not np.isfinite(X_rec).all():
             raise ValueError(
                 f"The reconstruction of X by {type(estimator).__name__} contains NaN or "
                 "infinity. Check the estimator, or scale X first (scale='robust')."
             )
+        diff = X_rec - X_scaled
+        with np.errstate(over="ignore"):
+            errors = diff**2 if self.metric == "mse" else np.abs(diff)
+        if not np.isfinite(errors).all():
+            raise ValueError(
+                f"The reconstruction errors of X overflowed float64: X holds values (up to "
+                f"{np.abs(X_scaled).max():.3g} in absolute value, after scaling) too large to "
+                f"measure with metric={self.metric!r}. Clip or rescale those values, or use "
+                "metric='mae'."
+            )
         return errors
 
     def _scale(self, X):
-        return X if self.scaler_ is None else self.scaler_.transform(X)
+        return X if self.scaler_ is None else self._finite(self.scaler_.transform(X), X)
+
+    def _finite(self, X_scaled, X):
+        """`X_scaled` as an array, or a clear error where scaling overflowed."""
+        X_scaled = np.asarray(X_scaled)
+        if not np.isfinite(X_scaled).all():
+            raise ValueError(
+                f"scale={self.scale!r} turned X into NaN or infinity: its values (up to "
+                f"{np.abs(X).max():.3g} in absolute value) are too large to scale in "
+                f"{X.dtype}. Divide X by a large constant first, or pass scale=None."
+            )
+        return X_scaled
 
     def reconstruction_error(self, X, per_feature=False):
         """Reconstruction error of each sample, or of each feature of each sample.

@@ -252,8 +252,9 @@ default='relu'
             Number of samples to generate.
 
         random_state : int, RandomState instance or None, default=None
-            Seeds the draw of the codes; pass an int for reproducible samples. The global
-            numpy and torch random states are not used (None draws fresh entropy).
+            Seeds the draw of the codes; pass an int for reproducible samples. None draws
+            the seed from numpy's global generator, as scikit-learn does; torch's global
+            random state is not used.
 
         Returns
         -------
@@ -261,6 +262,11 @@ default='relu'
             The generated samples, with the dtype of the training data.
         """
         check_is_fitted(self)
+        if isinstance(n_samples, (bool, np.bool_)):
+            raise TypeError(
+                f"{type(self).__name__}.sample: n_samples must be an int, the number of "
+                f"samples to generate; got the bool {n_samples!r}. Pass e.g. n_samples=10."
+            )
         validate_parameter_constraints(
             {"n_samples": [Interval(Integral, 1, None, closed="left")],
              "random_state": ["random_state"]},

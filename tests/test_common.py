@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks over every public estimator, found by discovery."""
 
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import AutoencoderTransformer
@@ -41,3 +42,12 @@ def test_every_estimator_has_fast_params():
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", list(_instances()), ids=lambda est: type(est).__name__)
+def test_get_feature_names_out_needs_a_fit(estimator):
+    # As scikit-learn's transformers: no names before the width of the code is known.
+    if not hasattr(estimator, "get_feature_names_out"):
+        pytest.skip(f"{type(estimator).__name__} is not a transformer: it has no output names")
+    with pytest.raises(NotFittedError):
+        estimator.get_feature_names_out()

@@ -198,16 +198,28 @@ def test_random_state_instance_and_early_stopping_split_are_reproducible():
     assert a.validation_scores_ == b.validation_scores_
 
 
-def test_callers_global_random_state_is_untouched():
+def test_callers_global_torch_random_state_is_untouched():
     X = blobs()
     torch.manual_seed(123)
-    np.random.seed(123)
-    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
-    AutoencoderTransformer(**{**FAST, "random_state": None, "early_stopping": True}).fit(X)
+    torch_state = torch.get_rng_state()
+    AutoencoderTransformer(**{**FAST, "random_state": 0, "early_stopping": True}).fit(X)
     assert torch.equal(torch.get_rng_state(), torch_state)
-    after = np.random.get_state()
-    assert after[0] == numpy_state[0] and np.array_equal(after[1], numpy_state[1])
-    assert after[2:] == numpy_state[2:]
+
+
+def test_random_state_none_follows_numpy_global_seed_as_sklearn_does():
+    # scikit-learn reads random_state=None as numpy's global generator: np.random.seed
+    # makes the fit reproducible, and the fit moves the global stream on.
+    X = blobs()
+    params = {**FAST, "random_state": None, "early_stopping": True}
+    np.random.seed(7)
+    first = AutoencoderTransformer(**params).fit(X).transform(X)
+    after_fit = np.random.randint(2**31)
+    np.random.seed(7)
+    assert np.array_equal(AutoencoderTransformer(**params).fit(X).transform(X), first)
+    np.random.seed(8)
+    assert not np.array_equal(AutoencoderTransformer(**params).fit(X).transform(X), first)
+    np.random.seed(7)
+    assert np.random.randint(2**31) != after_fit  # the fit drew from the global stream
 
 
 def test_transform_is_deterministic():
@@ -262,6 +274,17 @@ def test_early_stopping_records_validation_scores_and_keeps_the_best():
     assert sum(b.get("valid_batch_size", 0) for b in batches) == 30
 
 
+@pytest.mark.skipif(hasattr(torch, "xpu") and torch.xpu.is_available(),
+                    reason="this machine has an XPU, which the test takes as unusable")
+def test_a_device_torch_knows_but_cannot_use_is_a_clear_error():
+    with pytest.raises(ValueError, match=re.escape(
+            f"device='xpu' cannot be used with this torch {torch.__version__} on this "
+            "machine (")):
+        AutoencoderTransformer(device="xpu", **FAST).fit(blobs())
+    with pytest.raises(ValueError, match=re.escape("device='meta' holds no data")):
+        AutoencoderTransformer(device="meta", **FAST).fit(blobs())
+
+
 def test_warm_start_continues_training():
     X = blobs()
     params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, warm_start=True)
@@ -306,6 +329,64 @@ def test_warm_start_with_new_width_starts_over():
     assert ae.n_features_in_ == 4
 
 
+def test_warm_start_trains_with_the_new_loss_optimizer_shuffle_and_verbose(capsys):
+    X = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=2, random_state=0,
+                                    warm_start=True).fit(X)
+        weights = ae.net_.module_.state_dict()
+        ae.set_params(loss="mae", optimizer="sgd", shuffle=False, verbose=1, max_iter=1,
+                      learning_rate_init=1e-6).fit(X)
+    assert type(ae.net_.criterion_) is torch.nn.L1Loss
+    optimizer = ae.net_.optimizer_
+    assert type(optimizer) is torch.optim.SGD
+    assert optimizer.defaults["momentum"] == 0.9 and optimizer.defaults["nesterov"]
+    assert ae.net_.iterator_train__shuffle is False
+    assert re.match(r"\s*3\s", capsys.readouterr().out)  # verbose=1 prints epoch 3's line
+    assert ae.n_iter_ == 3  # the same network went on training
+    assert not all(torch.equal(weights[k], v) for k, v in ae.net_.module_.state_dict().items())
+    # The recorded loss is the new one: with steps this small, the epoch's mean absolute
+    # error is that of the model, far from its mean squared error.
+    errors = ae.reconstruct(X) - X
+    mae, mse = np.abs(errors).mean(), (errors**2).mean()
+    assert abs(mae - mse) > 0.1 * mae
+    assert ae.loss_curve_[-1] == pytest.approx(mae, rel=0.01)
+
+
+def test_warm_start_after_a_change_of_architecture_trains_a_new_network():
+    X = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=3,
+                                    random_state=0, warm_start=True).fit(X)
+        for change in [dict(n_components=3), dict(hidden_layer_sizes=(4,)),
+                       dict(activation="tanh"), dict(output_activation="tanh")]:
+            ae.set_params(**change).fit(X)
+            assert ae.n_iter_ == 3, change  # started over, as warm_start=False would
+            cold = clone(ae).set_params(warm_start=False).fit(X)
+            np.testing.assert_array_equal(ae.transform(X), cold.transform(X))
+    assert ae.transform(X).shape == (len(X), 3)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes must hold positive integers"):
+        ae.set_params(hidden_layer_sizes=(0,)).fit(X)
+
+
+def test_partial_fit_refuses_a_change_of_architecture_and_keeps_the_network():
+    X = blobs()
+    ae = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), random_state=0)
+    ae.partial_fit(X)
+    codes = ae.transform(X)
+    ae.set_params(n_components=3, hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match=re.escape(
+            "AutoencoderTransformer.partial_fit continues the fitted network, but the "
+            "parameters that shape it changed since it was built (n_components: 2 -> 3, "
+            "hidden_layer_sizes: (8,) -> (4,)). Set them back, or call fit to train a new "
+            "network.")):
+        ae.partial_fit(X)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    assert ae.n_iter_ == 1
+
+
 # ------------------------------------------------------------------------------- divergence
 
 
@@ -317,8 +398,9 @@ def test_diverging_loss_raises_an_error_naming_the_learning_rate_and_epoch():
     )
     # A loss that explodes is stopped before it overflows, with the reason.
     with pytest.raises(ValueError, match=r"AutoencoderTransformer: the training loss became "
-                       r"(nan|inf|\d\.\d+e\+\d+) at epoch \d+ \(of max_iter=20\)(, over 1000 "
-                       r"times both the loss of its first batch and the square of the largest "
+                       r"(nan|inf|\d\.\d+e\+\d+) at epoch \d+ of this call's 20(, over 1000 "
+                       r"times both the loss of the network's first batch and the square of the "
+                       r"largest "
                        r"absolute value in X)?; the optimizer diverged\. "
                        r"Lower learning_rate_init \(got 1000\.0\), for example to 100, or scale"
                        r" X first \(e\.g\. with StandardScaler\)\."):
@@ -406,10 +488,15 @@ def test_single_sample_and_constant_columns_work():
 
 def test_data_dependent_parameter_errors():
     with pytest.raises(ValueError, match=re.escape(
-            "early_stopping=True holds out validation_fraction=0.1 of the samples, which needs "
-            "at least 2 samples; got n_samples=1. Pass more samples or set "
+            "early_stopping=True holds out validation_fraction=0.1 of the samples (1 of "
+            "n_samples=1), which must leave at least one sample for training and one for "
+            "validation. Pass more samples, a smaller validation_fraction, or set "
             "early_stopping=False.")):
         AutoencoderTransformer(early_stopping=True, **FAST).fit(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=re.escape(
+            "validation_fraction=0.9 of the samples (3 of n_samples=3), which must leave")):
+        AutoencoderTransformer(early_stopping=True, validation_fraction=0.9,
+                               **FAST).fit(np.ones((3, 3)))
     with pytest.raises(ValueError, match=re.escape(
             "loss='bce' needs X in [0, 1]; got values in [-1, 2]. Scale X with "
             "sklearn.preprocessing.MinMaxScaler, or use loss='mse'.")):
@@ -480,6 +567,17 @@ def test_extra_skorch_callbacks_run_on_copies():
     used = [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, EpochCounter)]
     assert len(used) == 1 and used[0].epochs == 10
     assert counter.epochs == 0
+
+
+@pytest.mark.parametrize("callbacks", [[42], [("name", 3)], [(1, EpochCounter())]])
+def test_callbacks_that_are_not_skorch_callbacks_are_a_clear_error(callbacks):
+    with pytest.raises(ValueError, match=re.escape(
+            "callbacks must hold skorch callbacks (skorch.callbacks.Callback instances) or "
+            "(name, callback) pairs; item 0 is")):
+        AutoencoderTransformer(callbacks=callbacks, **FAST).fit(blobs())
+    # A callback class, or a named instance, is accepted, as skorch accepts them.
+    AutoencoderTransformer(callbacks=[("count", EpochCounter())], **FAST).fit(blobs())
+    AutoencoderTransformer(callbacks=[EpochCounter], **FAST).fit(blobs())
 
 
 # ------------------------------------------------------------------------ sklearn composition

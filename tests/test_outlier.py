@@ -486,3 +486,37 @@ def test_bad_estimator(estimator, error, msg):
 def test_bad_parameters(params, msg):
     with pytest.raises(InvalidParameterError, match=re.escape(msg)):
         ReconstructionOutlierDetector(PCA(1), **params).fit(plane(n=30, n_features=2))
+
+
+@pytest.mark.parametrize("scale", ["robust", "standard", None])
+def test_works_under_the_global_pandas_output_setting(scale):
+    # sklearn.set_config(transform_output="pandas") makes the scaler return a DataFrame:
+    # the detector keeps working on arrays and returns arrays, as IsolationForest does.
+    import sklearn
+
+    X, _ = labelled()
+    expected = quiet(ReconstructionOutlierDetector(PCA(2), scale=scale).fit, X)
+    with sklearn.config_context(transform_output="pandas"):
+        detector = quiet(ReconstructionOutlierDetector(PCA(2), scale=scale).fit, X)
+        scores = detector.score_samples(X)
+        labels = detector.predict(X)
+    assert type(scores) is np.ndarray and type(labels) is np.ndarray
+    np.testing.assert_allclose(scores, expected.score_samples(X))
+    np.testing.assert_array_equal(labels, expected.predict(X))
+
+
+def test_values_too_large_to_scale_or_measure_are_clear_errors():
+    X, _ = labelled()
+    with pytest.raises(ValueError, match=re.escape(
+            "scale='standard' turned X into NaN or infinity: its values (up to 1e+300 in "
+            "absolute value) are too large to scale in float64. Divide X by a large constant "
+            "first, or pass scale=None.")):
+        ReconstructionOutlierDetector(PCA(2), scale="standard").fit(
+            np.vstack([X, np.full((2, X.shape[1]), 1e300)]))
+    detector = quiet(ReconstructionOutlierDetector(PCA(2), scale=None, metric="mse").fit, X)
+    far = X[:3].copy()
+    far[0, 0] = 1e200
+    with pytest.raises(ValueError, match=re.escape(
+            "The reconstruction errors of X overflowed float64: X holds values (up to 1e+200 "
+            "in absolute value, after scaling) too large to measure with metric='mse'.")):
+        detector.score_samples(far)

@@ -50,6 +50,8 @@ CLEAR_ERRORS = re.compile("|".join(map(re.escape, [
     "the network returned NaN or infinity for X that is finite",  # BaseAutoencoder._predict
     "the network's weights are NaN or infinite",
     "contains NaN or infinity. Check the estimator",  # ReconstructionOutlierDetector
+    "turned X into NaN or infinity",  # ReconstructionOutlierDetector's scaling
+    "The reconstruction errors of X overflowed float64",
 ])))
 
 #: Seconds after which a hung test ends the whole run, with every thread's traceback.
@@ -244,7 +246,7 @@ def standardized():
 def test_a_diverging_fit_raises_the_documented_error(name, optimizer, standardized):
     est = diverging(name, optimizer)
     with pytest.raises(ValueError, match=re.compile(
-            r"\w+: the training loss became \S+ at epoch \d+ \(of max_iter=20\)[^;]*; the "
+            r"\w+: the training loss became \S+ at epoch \d+ of this call's 20[^;]*; the "
             r"optimizer diverged\. Lower learning_rate_init \(got 1000\.0\), for example to "
             r"100, or scale X first \(e\.g\. with StandardScaler\)\.")):
         est.fit(standardized)
@@ -259,6 +261,59 @@ def test_data_scaled_to_1e30_raises_the_documented_error(name, standardized):
     with pytest.raises(ValueError, match=r"the training loss became (inf|nan) at epoch 1 .*"
                                          r"; the optimizer diverged\."):
         make(name).fit(X)
+
+
+@pytest.mark.parametrize("name", AUTOENCODERS)
+def test_partial_fit_calls_that_diverge_raise_and_keep_the_last_good_state(name, standardized):
+    # Each call is measured against the network's first batch, not against the blown-up
+    # weights that the previous call left.
+    est = make(name, learning_rate_init=1e6)
+    before = None
+    with pytest.raises(ValueError, match=r"; the optimizer diverged\. Lower learning_rate_init"):
+        for _ in range(10):
+            before = est.transform(standardized) if hasattr(est, "net_") else None
+            est.partial_fit(standardized)
+    if before is None:
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+    else:
+        np.testing.assert_array_equal(est.transform(standardized), before)
+
+
+@pytest.mark.parametrize("name", AUTOENCODERS)
+def test_a_blow_up_in_the_last_step_of_a_fit_is_caught(name, standardized):
+    # One batch per epoch and one epoch: no epoch's loss sees the weights of the only step.
+    est = make(name, learning_rate_init=1e6, max_iter=1, batch_size=60)
+    with pytest.raises(ValueError, match=r"after the last training step of this call.*; the "
+                                         r"optimizer diverged\."):
+        est.fit(standardized[:60])
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+def test_a_fit_that_overshoots_to_a_bounded_loss_warns():
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data[:300] / 16  # in [0, 1]: a sigmoid output, which saturates
+    with pytest.warns(ConvergenceWarning, match=re.escape(
+            "times its lowest value in this fit") + r".*the optimizer overshot and the network "
+            r"got worse\. Lower learning_rate_init \(got 1000000\.0\)"):
+        make("AutoencoderTransformer", learning_rate_init=1e6, max_iter=11).fit(X)
+    # A fit that goes well does not say so.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        make("AutoencoderTransformer", max_iter=20, tol=0.5).fit(X)
+
+
+def test_data_too_large_to_square_as_a_python_float_is_no_overflow_error(standardized):
+    # The divergence bound squares the data's scale: above 1e154 that overflows a float.
+    est = make("AutoencoderTransformer", loss="mae")
+    try:
+        est.fit(standardized * 1e200)
+    except ValueError as exc:
+        assert CLEAR_ERRORS.search(str(exc)), exc
+    else:
+        assert np.isfinite(est.transform(standardized * 1e200)).all()
 
 
 # ------------------------------------------------------------------------ KeyboardInterrupt
@@ -368,3 +423,24 @@ def test_inference_from_several_threads_matches_one_thread(name):
         # another call) would give other values altogether.
         np.testing.assert_allclose(result, expected[method][i], rtol=1e-5, atol=1e-6,
                                    err_msg=method)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fits_in_several_threads_match_one_thread(name):
+    # torch's generator is global to the process: seeded fits take turns, so that each gets
+    # the stream its random_state seeds (corruption, shuffling and initialisation).
+    X = np.random.RandomState(0).uniform(size=(120, 4)).astype(np.float32)
+
+    def fit(_):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = make(name, **({} if name == "ReconstructionOutlierDetector"
+                                else {"batch_size": 20}))
+            est.fit(X)
+        return est.transform(X) if hasattr(est, "transform") else est.score_samples(X)
+
+    expected = fit(None)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(fit, range(6)))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)

@@ -113,12 +113,20 @@ def test_sample_is_seeded_locally_and_keeps_the_dtype():
     torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
     a = vae.sample(5, random_state=0)
     b = vae.sample(5, random_state=0)
+    assert np.array_equal(np.random.get_state()[1], numpy_state[1])
+    # None is numpy's global generator, as in scikit-learn: np.random.seed reproduces it.
+    np.random.seed(1)
     c = vae.sample(5)
     d = vae.sample(5)
+    np.random.seed(1)
+    np.testing.assert_array_equal(vae.sample(5), c)
     assert torch.equal(torch.get_rng_state(), torch_state)
-    assert np.array_equal(np.random.get_state()[1], numpy_state[1])
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(c, d)
+    with pytest.raises(TypeError, match=re.escape(
+            "VariationalAutoencoder.sample: n_samples must be an int, the number of samples "
+            "to generate; got the bool True. Pass e.g. n_samples=10.")):
+        vae.sample(True)
     assert a.shape == (5, 2) and a.dtype == np.float32
     rng = np.random.RandomState(0)
     assert not np.allclose(vae.sample(5, random_state=rng), vae.sample(5, random_state=rng))
