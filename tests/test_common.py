@@ -44,10 +44,11 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", list(_instances()), ids=lambda est: type(est).__name__)
+@pytest.mark.parametrize(
+    "estimator", [est for est in _instances() if hasattr(est, "get_feature_names_out")],
+    ids=lambda est: type(est).__name__,
+)
 def test_get_feature_names_out_needs_a_fit(estimator):
     # As scikit-learn's transformers: no names before the width of the code is known.
-    if not hasattr(estimator, "get_feature_names_out"):
-        pytest.skip(f"{type(estimator).__name__} is not a transformer: it has no output names")
     with pytest.raises(NotFittedError):
         estimator.get_feature_names_out()
