@@ -51,8 +51,9 @@ OPTIMIZERS = {
     "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
 }
 
-#: A fit whose last epoch's training loss is over this many times its best epoch's warns that
-#: the optimizer overshot (a too large step can leave a bounded but useless network).
+#: A fit whose last epoch's training loss is over this many times the lowest of the fit (an
+#: epoch's, or its first batch's) warns that the optimizer overshot: a too large step can
+#: leave a bounded but useless network, e.g. a saturated sigmoid output.
 OVERSHOOT = 2.0
 
 #: Optimizer steps that ``max_iter='auto'`` aims at, and the bounds on the epochs it picks.
@@ -88,12 +89,13 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
         epochs for about 8,000 optimizer steps, at least 10 and at most 200: small data sets
         get many epochs, large ones few, so that from 40 to 800 batches per epoch the
         default fit takes about as long whatever the number of samples (above that, 10
-        epochs, whose time grows with the data). The value used is stored in ``max_iter_``. A fit that
-        reaches an int ``max_iter`` before the stopping rule fires raises a
-        :class:`~sklearn.exceptions.ConvergenceWarning`, as in
+        epochs, whose time grows with the data). The value used is stored in
+        ``max_iter_``. A fit that reaches an int ``max_iter`` before the stopping rule
+        fires raises a :class:`~sklearn.exceptions.ConvergenceWarning`, as in
         :class:`~sklearn.neural_network.MLPRegressor`; with ``'auto'`` the budget is a
-        deliberate trade of time for quality and no warning is raised (``loss_curve_`` shows
-        whether the loss was still falling).
+        deliberate trade of time for quality and no warning is raised (``loss_curve_``
+        shows whether the loss was still falling). Either way, a fit whose loss ends over
+        twice its lowest warns that the optimizer overshot.
 
     tol : float, default=1e-4
         Relative tolerance of the stopping rule: training stops when the monitored loss
