@@ -35,7 +35,15 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from ._modules import ACTIVATIONS
-from ._net import NOISES, ArrayDataset, AutoencoderNet, BatchIterator, Corruption, DivergenceCheck
+from ._net import (
+    NOISES,
+    ArrayDataset,
+    AutoencoderNet,
+    BatchIterator,
+    Corruption,
+    DivergenceCheck,
+    lower_learning_rate,
+)
 
 LOSSES = {
     "mse": torch.nn.MSELoss,
@@ -894,10 +902,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 warnings.warn(
                     f"{type(self).__name__}: the training loss ended at {losses[-1]:.4g}, over "
                     f"{OVERSHOOT:g} times its lowest value in this fit ({lowest:.4g}, {when}): "
-                    "the optimizer overshot and the network got worse. Lower "
-                    f"learning_rate_init (got {self.learning_rate_init}), for example to "
-                    f"{self.learning_rate_init / 10:g}, or set early_stopping=True to keep the "
-                    "best epoch's weights.",
+                    "the optimizer overshot and the network got worse. "
+                    f"{lower_learning_rate(self.learning_rate_init)}, or set "
+                    "early_stopping=True to keep the best epoch's weights.",
                     ConvergenceWarning,
                 )
                 return

@@ -212,19 +212,13 @@ class DivergenceCheck(Callback):
     def on_train_end(self, net, X=None, **kwargs):
         if not isinstance(X, torch.Tensor) or len(net.history) == self.first_epoch_:
             return
-        module = net.module_
-        finite = all(bool(torch.isfinite(p).all()) for p in module.parameters())
-        loss = math.nan
-        if finite:
-            rows = X[: self.FINAL_CHECK_ROWS].to(net.device)
-            training = module.training
-            module.eval()
-            try:
-                with torch.no_grad():
-                    rows = rows.to(next(module.parameters()).dtype)
-                    loss = float(net.criterion_(module.decode(module.encode(rows)), rows))
-            finally:
-                module.train(training)
+        # Encoded and decoded in eval mode (not through forward, which hooks of the user may
+        # record); weights that are not finite give a NaN loss.
+        module, rows = net.module_, X[: self.FINAL_CHECK_ROWS]
+        rebuilt = torch.as_tensor(
+            net.predict_batches(rows, lambda xb: module.decode(module.encode(xb)), len(rows))
+        )
+        loss = float(net.criterion_(rebuilt, rows.to("cpu", rebuilt.dtype)))
         if math.isfinite(loss) and loss <= self._limit():
             return
         self._raise(loss, "after the last training step of this call")
@@ -237,10 +231,17 @@ class DivergenceCheck(Callback):
         )
         raise ValueError(
             f"{self.estimator_name}: the training loss became {loss:.4g} {when}{why}; the "
-            "optimizer diverged. Lower learning_rate_init (got "
-            f"{self.learning_rate_init}), for example to {self.learning_rate_init / 10:g}, or "
-            "scale X first (e.g. with StandardScaler)."
+            f"optimizer diverged. {lower_learning_rate(self.learning_rate_init)}, or scale X "
+            "first (e.g. with StandardScaler)."
         )
+
+
+def lower_learning_rate(learning_rate_init):
+    """The advice of the errors and warnings of a fit that a too large step spoiled."""
+    return (
+        f"Lower learning_rate_init (got {learning_rate_init}), for example to "
+        f"{learning_rate_init / 10:g}"
+    )
 
 
 class AutoencoderNet(NeuralNet):
