@@ -31,7 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 
 from ._modules import ACTIVATIONS
@@ -42,6 +42,7 @@ from ._net import (
     BatchIterator,
     Corruption,
     DivergenceCheck,
+    KeepBestEarlyStopping,
     lower_learning_rate,
 )
 
@@ -115,7 +116,8 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
 
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training data and stop when the
-        loss on it stops improving. The weights of the best epoch are restored at the end.
+        loss on it stops improving. The weights of the epoch of the lowest validation loss
+        (any improvement counts, not only one of ``tol``) are restored at the end.
         Not used by ``partial_fit``, which holds nothing out.
 
     validation_fraction : float, default=0.1
@@ -129,7 +131,7 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
         When True, a new call to ``fit`` continues training the fitted network (if the
         number of features, the dtype and the parameters that shape the network are
         unchanged) instead of starting from new weights; it trains with the current
-        training parameters (loss, optimizer, learning rate, ...), as
+        training parameters (loss, optimizer, learning rate, callbacks, device, ...), as
         :class:`~sklearn.neural_network.MLPRegressor` does. ``n_iter_`` and ``loss_curve_``
         keep counting. ``partial_fit`` always continues, one epoch per call.
 
@@ -184,8 +186,10 @@ net_ : skorch.NeuralNet
         out. None when ``early_stopping=False``.
 
     best_validation_score_ : float or None
-        Best of ``validation_scores_``, whose weights are kept. None when
-        ``early_stopping=False``.
+        Best of ``validation_scores_``, whose weights are kept; with ``warm_start``, the best
+        over the early-stopping fits since the last ``partial_fit`` (which keeps its own last
+        weights), as :class:`~sklearn.neural_network.MLPRegressor` keeps its best weights
+        across warm starts. None when ``early_stopping=False``.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -265,6 +269,9 @@ _READ_ONLY_LOCK = threading.Lock()
 
 def as_tensor(X, dtype=None):
     """A tensor sharing memory with ``X`` where possible (read-only memmaps included)."""
+    if isinstance(X, np.ndarray) and any(stride < 0 for stride in X.strides):
+        # A reversed view (X[::-1], np.flipud(X)): torch has no negative strides, so copy.
+        X = np.ascontiguousarray(X)
     if isinstance(X, np.ndarray) and not X.flags.writeable:
         # torch warns that writing to a read-only array (a memmap opened 'r') is undefined;
         # nothing here writes to X. catch_warnings is not thread-safe: two calls interleaving
@@ -334,6 +341,19 @@ def resolve_device(device):
             f"machine ({type(exc).__name__}: {exc}). Use 'cpu', 'cuda', 'cuda:N' or 'auto'."
         ) from None
     return device
+
+
+def _move_net(net, device):
+    """Move a fitted skorch ``net`` (module, loss, optimizer state) to ``device``."""
+    target = torch.empty(0, device=device).device  # 'cuda' -> 'cuda:0'
+    if next(net.module_.parameters()).device == target:
+        net.device = device
+        return
+    net.device = device
+    net.module_.to(device)  # in place: the optimizer keeps the same parameters
+    net.criterion_.to(device)
+    # Loading its own state moves the optimizer's moments to the parameters' device.
+    net.optimizer_.load_state_dict(net.optimizer_.state_dict())
 
 
 #: Seeded training draws from torch's global generator (weight initialisation, shuffling,
@@ -666,7 +686,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._check_callbacks()
         callbacks = [
             ("divergence_check", DivergenceCheck(name, self.learning_rate_init, max_iter=None)),
-            ("early_stopping", EarlyStopping()),
+            ("early_stopping", KeepBestEarlyStopping()),
             *copy.deepcopy(self.callbacks or []),
         ]
         return self._net_class(
@@ -699,6 +719,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"callbacks must hold skorch callbacks (skorch.callbacks.Callback "
                     f"instances) or (name, callback) pairs; item {i} is {item!r}. Pass e.g. "
                     "callbacks=[skorch.callbacks.LRScheduler(policy='StepLR', step_size=10)]."
+                )
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(monitor, str) and monitor.startswith("valid") and not (
+                    self.early_stopping):
+                raise ValueError(
+                    f"callbacks item {i} ({type(callback).__name__}) monitors {monitor!r}, but "
+                    "nothing is held out for validation: early_stopping=False. Set "
+                    "early_stopping=True (which stops on the validation loss and keeps the best "
+                    "weights by itself), or monitor 'train_loss'."
                 )
 
     def _optimizer_params(self):
@@ -813,7 +842,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # Train a copy: a fit that fails (diverges, is interrupted by an error) leaves the
             # fitted estimator as it was.
             net = copy.deepcopy(self.net_)
-            device = str(net.device)
+            # It trains with the current device and callbacks, as a new fit would.
+            device = resolve_device(self.device)
+            _move_net(net, device)
+            self._check_callbacks()
+            if list(self.callbacks or []) != getattr(self, "_built_callbacks_", None):
+                # The library's own two come first and keep their state.
+                net.callbacks = [*net.callbacks[:2], *copy.deepcopy(self.callbacks or [])]
+                net.initialize_callbacks()
             output_activation = self.output_activation_
             # partial_fit converts a batch of another dtype to the network's, as transform does.
             X_tensor = as_tensor(X, next(net.module_.parameters()).dtype)
@@ -859,6 +895,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         self.net_ = net
         self.device_ = device
+        self._built_callbacks_ = list(self.callbacks or [])  # the elements themselves
         self.batch_size_ = batch_size
         self.max_iter_ = max_iter
         self.output_activation_ = output_activation
@@ -881,9 +918,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 -float(row["valid_loss"]) if "valid_loss" in row else float("nan")
                 for row in history
             ]
-            self.best_validation_score_ = max(
-                (v for v in self.validation_scores_ if not np.isnan(v)), default=None
-            )
+            # The score of the weights kept: the best of this call and of the warm-started
+            # early-stopping calls before it (a partial_fit in between starts over).
+            best = dict(net.callbacks_)["early_stopping"].best_score_
+            self.best_validation_score_ = -float(best) if np.isfinite(best) else None
             self.best_loss_ = None
         else:
             self.validation_scores_ = None
@@ -911,10 +949,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         stopper = dict(net.callbacks_)["early_stopping"]
         converged = stopper.misses_ >= stopper.patience
         if epochs_run >= self.max_iter_ and not converged and self.max_iter != "auto":
+            advice = (
+                "Increase max_iter: the validation loss still improved by more than "
+                f"tol={self.tol:g} within the last n_iter_no_change={self.n_iter_no_change} "
+                "epochs, so early stopping did not stop the fit." if net.train_split is not None
+                else "Increase max_iter, or set early_stopping=True to stop on a validation split."
+            )
             warnings.warn(
                 f"{type(self).__name__}: Maximum iterations ({self.max_iter_}) reached and the "
-                "optimization hasn't converged yet. Increase max_iter, or set "
-                "early_stopping=True to stop on a validation split.",
+                f"optimization hasn't converged yet. {advice}",
                 ConvergenceWarning,
             )
 

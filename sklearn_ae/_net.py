@@ -17,15 +17,19 @@ adds what an autoencoder needs on top of it:
 - a check that stops a diverging fit with an error instead of returning NaN or absurd codes.
 """
 
+import copy
 import math
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import to_tensor
 
-__all__ = ["ArrayDataset", "BatchIterator", "Corruption", "DivergenceCheck", "AutoencoderNet"]
+__all__ = [
+    "ArrayDataset", "BatchIterator", "Corruption", "DivergenceCheck", "KeepBestEarlyStopping",
+    "AutoencoderNet",
+]
 
 #: The kinds of corruption :class:`Corruption` draws.
 NOISES = ("gaussian", "masking", "salt_and_pepper")
@@ -187,10 +191,6 @@ class DivergenceCheck(Callback):
         self.max_iter = max_iter
         self.scale = scale
 
-    def initialize(self):
-        self.reference_ = None
-        return self
-
     def _limit(self):
         scale = max(self.scale, 1.0)
         square = scale * scale if scale < 1e150 else math.inf  # no OverflowError
@@ -234,6 +234,53 @@ class DivergenceCheck(Callback):
             f"optimizer diverged. {lower_learning_rate(self.learning_rate_init)}, or scale X "
             "first (e.g. with StandardScaler)."
         )
+
+
+class KeepBestEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` that keeps the weights :class:`MLPRegressor` would keep.
+
+    Patience is skorch's: an epoch counts as a miss unless its loss beats, by ``threshold``,
+    the last epoch that did. The weights are kept as scikit-learn's ``MLPRegressor`` keeps
+    them, whereas skorch saves them only when an epoch beats that threshold, so that a
+    smaller improvement (any, with a large ``tol``) was lost:
+
+    - with ``load_best``, the weights of the epoch of the lowest loss, any improvement
+      counting, are saved and restored at the end of the call;
+    - a call that follows one that also used ``load_best`` on the same ``monitor`` (a
+      ``warm_start`` fit) starts from that call's best, so the weights restored are the best
+      of every such call. That call ended on its best weights, so they are the starting
+      weights of this one (skorch drops the saved copy when the net is copied or pickled).
+
+    ``best_score_`` is the lowest loss of those epochs (``inf`` before the first one).
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        carry = self.load_best and getattr(self, "carried_monitor_", None) == self.monitor
+        best = getattr(self, "best_score_", math.inf) if carry else math.inf
+        best_epoch = self.best_epoch_ if carry else 0
+        super().on_train_begin(net, **kwargs)
+        self.best_score_, self.best_epoch_ = best, best_epoch
+        if carry and math.isfinite(best):
+            self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
+        self.carried_monitor_ = self.monitor if self.load_best else None
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, self.monitor]
+        if loss < self.best_score_:
+            self.best_score_ = loss
+            self.best_epoch_ = net.history[-1, "epoch"]
+            if self.load_best:
+                self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
+        if self._is_score_improved(loss):
+            self.misses_ = 0
+            self.dynamic_threshold_ = self._calc_new_threshold(loss)
+        else:
+            self.misses_ += 1
+        if self.misses_ == self.patience:
+            if net.verbose:
+                self._sink(f"Stopping since {self.monitor} has not improved in the last "
+                           f"{self.patience} epochs.", verbose=net.verbose)
+            raise KeyboardInterrupt
 
 
 def lower_learning_rate(learning_rate_init):

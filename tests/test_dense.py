@@ -244,6 +244,18 @@ def test_convergence_warning_when_max_iter_is_reached():
         AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(blobs())
 
 
+def test_the_max_iter_warning_of_an_early_stopping_fit_does_not_advise_early_stopping():
+    msg = (
+        "AutoencoderTransformer: Maximum iterations (3) reached and the optimization hasn't "
+        "converged yet. Increase max_iter: the validation loss still improved by more than "
+        "tol=0.0001 within the last n_iter_no_change=10 epochs"
+    )
+    with pytest.warns(ConvergenceWarning, match=re.escape(msg)) as record:
+        AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True,
+                               random_state=0).fit(blobs())
+    assert not any("set early_stopping=True" in str(w.message) for w in record)
+
+
 def test_stops_when_the_training_loss_stalls():
     # With tol=1.0 no epoch can improve the loss by 100%: training stops after
     # n_iter_no_change epochs, without a ConvergenceWarning.
@@ -272,6 +284,52 @@ def test_early_stopping_records_validation_scores_and_keeps_the_best():
     batches = ae.net_.history[-1]["batches"]
     assert sum(b.get("train_batch_size", 0) for b in batches) == 270
     assert sum(b.get("valid_batch_size", 0) for b in batches) == 30
+
+
+def correlated(n=600, n_features=10):
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(n, n_features)) @ rng.normal(size=(n_features, n_features))
+
+
+def validation_score_of_the_kept_weights(ae, X):
+    _, valid = ae.net_.get_split_datasets(torch.as_tensor(X))
+    rows = X[np.asarray(valid.indices)]
+    return -float(np.mean((ae.reconstruct(rows) - rows) ** 2))
+
+
+def test_early_stopping_keeps_the_best_epoch_whatever_tol():
+    # tol only decides when to stop. skorch saved weights only on an improvement of tol, so
+    # with tol=0.2 it restored epoch 3 (-6.85) of a fit whose epoch 5 was best (-5.57).
+    X = correlated()
+    ae = AutoencoderTransformer(
+        n_components=3, hidden_layer_sizes=(16,), early_stopping=True, tol=0.2, max_iter=5,
+        batch_size=50, random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    scores = ae.validation_scores_
+    assert ae.best_validation_score_ == max(scores)
+    assert max(scores) - sorted(scores)[-2] < 0.2 * abs(sorted(scores)[-2])  # within tol
+    assert validation_score_of_the_kept_weights(ae, X) == pytest.approx(
+        ae.best_validation_score_, rel=1e-9)
+
+
+def test_warm_start_with_early_stopping_keeps_the_best_of_every_call():
+    # As MLPRegressor: a warm fit that never beats the previous best gives that best back.
+    X = correlated()
+    ae = AutoencoderTransformer(
+        n_components=3, hidden_layer_sizes=(16,), early_stopping=True, max_iter=5,
+        batch_size=50, warm_start=True, random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+        first_best = ae.best_validation_score_
+        ae.set_params(learning_rate_init=0.3, max_iter=3).fit(X)  # a step far too large
+    assert ae.n_iter_ == 8
+    assert max(ae.validation_scores_[5:]) < first_best == ae.best_validation_score_
+    assert validation_score_of_the_kept_weights(ae, X) == pytest.approx(first_best, rel=1e-9)
 
 
 @pytest.mark.skipif(hasattr(torch, "xpu") and torch.xpu.is_available(),
@@ -567,6 +625,44 @@ def test_extra_skorch_callbacks_run_on_copies():
     used = [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, EpochCounter)]
     assert len(used) == 1 and used[0].epochs == 10
     assert counter.epochs == 0
+
+
+def test_a_warm_fit_runs_the_current_callbacks():
+    first, second = EpochCounter(), EpochCounter()
+    ae = AutoencoderTransformer(callbacks=[first], warm_start=True, **FAST).fit(blobs())
+    ae.fit(blobs())  # the same callbacks: the net's copy keeps counting
+    counters = [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, EpochCounter)]
+    assert [c.epochs for c in counters] == [20]
+    ae.set_params(callbacks=[second]).fit(blobs())
+    counters = [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, EpochCounter)]
+    assert [c.epochs for c in counters] == [10] and ae.n_iter_ == 30  # a copy of `second`
+    ae.set_params(callbacks=None).fit(blobs())
+    assert not [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, EpochCounter)]
+    # The library's own callbacks are kept: the divergence check still knows the first batch.
+    assert dict(ae.net_.callbacks_)["divergence_check"].reference_ is not None
+
+
+def test_a_warm_fit_on_a_device_that_cannot_train_is_a_clear_error():
+    ae = AutoencoderTransformer(warm_start=True, **FAST).fit(blobs())
+    codes = ae.transform(blobs())
+    with pytest.raises(ValueError, match=re.escape("device='meta' holds no data")):
+        ae.set_params(device="meta").fit(blobs())
+    assert ae.n_iter_ == 10 and ae.device_ == "cpu"
+    np.testing.assert_array_equal(ae.transform(blobs()), codes)
+
+
+@pytest.mark.parametrize("monitor", ["valid_loss", "valid_loss_best"])
+def test_a_callback_that_monitors_a_validation_split_needs_early_stopping(monitor):
+    from skorch.callbacks import EarlyStopping
+
+    with pytest.raises(ValueError, match=re.escape(
+            f"callbacks item 0 (EarlyStopping) monitors {monitor!r}, but nothing is held out "
+            "for validation: early_stopping=False. Set early_stopping=True")):
+        AutoencoderTransformer(callbacks=[EarlyStopping(monitor=monitor)], **FAST).fit(blobs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AutoencoderTransformer(callbacks=[EarlyStopping(monitor="valid_loss")],
+                               early_stopping=True, **FAST).fit(blobs())
 
 
 @pytest.mark.parametrize("callbacks", [[42], [("name", 3)], [(1, EpochCounter())]])

@@ -106,6 +106,27 @@ def test_a_vae_on_the_gpu_samples(X):
     assert vae.sample(5, random_state=0).shape == (5, X.shape[1])
 
 
+def test_a_warm_fit_moves_to_the_current_device_and_continues(X):
+    # Fit on the CPU, go on on the GPU (weights and Adam's moments move), then come back.
+    on_cpu = fit("dense", X, "cpu", np.float64, warm_start=True)
+    moved = fit("dense", X, "cpu", np.float64, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        on_cpu.fit(X)
+        moved.set_params(device="cuda").fit(X)
+        assert moved.device_ == "cuda" and moved.n_iter_ == 6
+        assert all(p.is_cuda for p in moved.net_.module_.parameters())
+        assert all(v.is_cuda for state in moved.net_.optimizer_.state.values()
+                   for k, v in state.items() if k != "step")
+        rtol, atol = TOLERANCE[np.float64]
+        np.testing.assert_allclose(moved.loss_curve_, on_cpu.loss_curve_, rtol=rtol)
+        np.testing.assert_allclose(moved.transform(X), on_cpu.transform(X), rtol=rtol,
+                                   atol=atol)
+        moved.set_params(device="cpu").partial_fit(X)
+    assert moved.device_ == "cpu" and moved.n_iter_ == 7
+    assert not any(p.is_cuda for p in moved.net_.module_.parameters())
+
+
 def test_partial_fit_on_the_gpu_equals_fit(X):
     Xt = X.astype(np.float32)
     cls, params = FAMILIES["dense"]

@@ -99,6 +99,19 @@ def matrices(draw, n_features=None, allow_non_finite=True):
         X[:, draw(st.integers(0, p - 1))] = X[0, 0]  # a constant column
     if p > 1 and draw(st.booleans()):
         X[:, 1] = X[:, 0]  # a duplicated column
+    return as_layout(X, draw(st.sampled_from(LAYOUTS)))
+
+
+#: Memory layouts of valid numpy input: torch refuses negative strides, so they need care.
+LAYOUTS = ["C", "Fortran", "reversed"]
+
+
+def as_layout(X, layout):
+    """`X`'s values in another memory layout: Fortran order, or a view with negative strides."""
+    if layout == "Fortran":
+        return np.asfortranarray(X)
+    if layout == "reversed":
+        return X[::-1, ::-1].copy()[::-1, ::-1]
     return X
 
 
@@ -145,6 +158,22 @@ def check_outputs(est, X):
     if hasattr(est, "score"):
         score = clear_error_or(est.score, X)
         assert score is None or np.isfinite(score)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS[1:])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_memory_layout_gives_the_results_of_a_contiguous_array(name, layout):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2)) @ rng.normal(size=(2, 3))
+    X_view = as_layout(X, layout)
+    assert np.array_equal(X_view, X) and not X_view.flags.c_contiguous
+    method = "transform" if hasattr(ESTIMATORS[name], "transform") else "score_samples"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = getattr(make(name).fit(X), method)(X)
+        est = make(name).fit(X_view)
+    # Equal up to float64 rounding: a sum over another memory order may round differently.
+    np.testing.assert_allclose(getattr(est, method)(X_view), expected, rtol=1e-9, atol=1e-12)
 
 
 # ---------------------------------------------------------------------- property-based tests
