@@ -54,9 +54,9 @@ print(f"{len(X_train)} training and {len(X_test)} test beats of {X.shape[1]} ste
 # state to the 8-value code, the code repeated at each of the 140 steps, a mirrored LSTM,
 # and one linear layer applied at every step. An LSTM reads the steps one after the
 # other, so an epoch costs far more than for a dense network; minibatches of 32 give many
-# optimizer steps per epoch, and a fixed budget of epochs keeps the fit to about a minute
-# on one CPU core (``max_iter='auto'`` would aim at 8,000 steps, too many here). PCA fits
-# in milliseconds.
+# optimizer steps per epoch, and a fixed budget of epochs keeps the fit to a little over a
+# minute on one CPU core (72 s measured; ``max_iter='auto'`` would aim at 8,000 steps, too
+# many here). PCA fits in milliseconds.
 
 import time
 import warnings

@@ -45,9 +45,10 @@ class ConvAutoencoder(BaseAutoencoder):
         number of features (64 -> 8 x 8, 784 -> 28 x 28) and raises an error when it is not a
         square. The shape used is stored in ``image_shape_``.
 
-    channels : array-like of int, default=(16, 8)
-        Number of filters of each encoder stage, from the input inwards; the decoder uses
-        them in reverse order. Each stage halves the height and width, rounding up.
+    channels : array-like of int or int, default=(16, 8)
+        Number of filters of each encoder stage, from the input inwards (an int: one stage);
+        the decoder uses them in reverse order. Each stage halves the height and width,
+        rounding up.
 
     kernel_size : int, default=3
         Side of the square convolution kernels. Must be odd, so that a convolution keeps the
@@ -122,7 +123,7 @@ default='relu'
         **CORRUPTION_PARAMETER_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "image_shape": ["array-like", None],
-        "channels": ["array-like"],
+        "channels": ["array-like", Interval(Integral, 1, None, closed="left")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "downsampling": [StrOptions({"stride", "maxpool"})],
         "upsampling": [StrOptions({"transpose", "nearest"})],

@@ -327,7 +327,11 @@ default='relu'
         """Mean of :meth:`score_samples` over `X`: the negative ELBO per feature.
 
         Higher is better, so :class:`~sklearn.model_selection.GridSearchCV` can select
-        ``n_components`` or ``beta`` with its default scoring.
+        ``n_components`` or ``beta`` with its default scoring. Not ``loss``: the ELBO of
+        ``'mse'`` (a Gaussian likelihood) and that of ``'bce'`` (a Bernoulli one) are on
+        different scales, so the search would pick by scale, not by fit. To choose ``loss``,
+        score the reconstructions instead, e.g. with ``scoring=lambda est, X, y=None:
+        -np.mean((est.reconstruct(X) - X) ** 2)``.
 
         Parameters
         ----------

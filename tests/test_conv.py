@@ -107,6 +107,14 @@ def test_the_network_is_the_one_asked_for():
     assert torch.nn.ConvTranspose2d not in kinds
 
 
+def test_an_int_of_channels_is_one_stage_as_an_int_of_hidden_layer_sizes_is_one_layer():
+    X = images(8, (1, 8, 8))
+    one = ConvAutoencoder(**{**FAST, "channels": 4}).fit(X)
+    same = ConvAutoencoder(**{**FAST, "channels": (4,)}).fit(X)
+    assert one.n_components_ == 4 * 4 * 4
+    np.testing.assert_array_equal(one.transform(X), same.transform(X))
+
+
 def test_image_shape_resolution():
     X = images(4, (1, 8, 8))
     for given in [None, (8, 8), (1, 8, 8), (-1, 8), (1, -1, 8), [8, 8], np.array([8, 8])]:

@@ -129,6 +129,20 @@ def test_estimator_pipeline_reconstructs_through_inverse_transform():
     np.testing.assert_allclose(detector.score_samples(X), -expected, rtol=1e-10)
 
 
+@pytest.mark.parametrize("prefit", [PCA(n_components=2), AutoencoderTransformer(**FAST_AE)])
+def test_a_frozen_prefit_estimator_is_used_as_it_is(prefit):
+    # FrozenEstimator, scikit-learn's wrapper of a pre-trained model, takes fit(X, y).
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = labelled()
+    prefit = quiet(clone(prefit).fit, X[:150])
+    codes = prefit.transform(X)
+    detector = ReconstructionOutlierDetector(FrozenEstimator(prefit), scale=None).fit(X, y)
+    np.testing.assert_array_equal(detector.estimator_.transform(X), codes)  # not refitted
+    expected = np.mean(np.abs(prefit.inverse_transform(codes) - X), axis=1)
+    np.testing.assert_allclose(detector.score_samples(X), -expected, rtol=1e-10)
+
+
 def test_inside_a_pipeline_after_standard_scaler():
     X, y = labelled()
     pipe = make_pipeline(StandardScaler(), ReconstructionOutlierDetector(PCA(2), scale=None))
@@ -177,6 +191,20 @@ def test_auto_threshold_is_median_plus_n_std_robust_standard_deviations():
     assert -detector.offset_ == pytest.approx(median + 3 * robust_std, rel=1e-4)
     np.testing.assert_array_equal(detector.predict(X) == -1,
                                   errors > median + 3 * robust_std)
+
+
+def test_auto_may_flag_no_training_row_of_clean_data_as_documented():
+    # The data of scikit-learn's outlier checks (see FAST_PARAMS in test_common.py).
+    from sklearn.datasets import make_blobs
+    from sklearn.utils import shuffle
+
+    X = shuffle(make_blobs(n_samples=300, random_state=0)[0], random_state=7)
+    flagged = [(ReconstructionOutlierDetector(random_state=seed).fit(X).predict(X) == -1).sum()
+               for seed in (0, 3)]
+    assert flagged == [0, 12]
+    # A float contamination flags its share, whatever the data.
+    detector = ReconstructionOutlierDetector(random_state=0).fit(X)
+    assert (detector.set_threshold(contamination=0.1).predict(X) == -1).sum() == 30
 
 
 def test_seed_rule_is_mean_plus_one_standard_deviation():
