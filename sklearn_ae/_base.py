@@ -345,15 +345,13 @@ def resolve_device(device):
 
 def _move_net(net, device):
     """Move a fitted skorch ``net`` (module, loss, optimizer state) to ``device``."""
-    target = torch.empty(0, device=device).device  # 'cuda' -> 'cuda:0'
-    if next(net.module_.parameters()).device == target:
-        net.device = device
-        return
     net.device = device
-    net.module_.to(device)  # in place: the optimizer keeps the same parameters
-    net.criterion_.to(device)
-    # Loading its own state moves the optimizer's moments to the parameters' device.
-    net.optimizer_.load_state_dict(net.optimizer_.state_dict())
+    target = torch.empty(0, device=device).device  # 'cuda' -> 'cuda:0'
+    if next(net.module_.parameters()).device != target:
+        net.module_.to(device)  # in place: the optimizer keeps the same parameters
+        net.criterion_.to(device)
+        # Loading its own state moves the optimizer's moments to the parameters' device.
+        net.optimizer_.load_state_dict(net.optimizer_.state_dict())
 
 
 #: Seeded training draws from torch's global generator (weight initialisation, shuffling,
@@ -683,7 +681,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         module, module_kwargs = self._module_params(X, output_activation)
         optimizer, optimizer_kwargs = self._optimizer_params()
         name = type(self).__name__
-        self._check_callbacks()
         callbacks = [
             ("divergence_check", DivergenceCheck(name, self.learning_rate_init, max_iter=None)),
             ("early_stopping", KeepBestEarlyStopping()),
@@ -815,6 +812,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         give the weights of one ``fit`` with ``max_iter=k``.
         """
         self._check_data_dependent_params(X)
+        self._check_callbacks()
         n_samples = X.shape[0]
         validate = self.early_stopping and not incremental
         n_valid = int(np.ceil(self.validation_fraction * n_samples))  # as ShuffleSplit
@@ -838,14 +836,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"parameters that shape it changed since it was built ({changes}). Set "
                     "them back, or call fit to train a new network."
                 )
+        device = resolve_device(self.device)
         if continuing:
             # Train a copy: a fit that fails (diverges, is interrupted by an error) leaves the
             # fitted estimator as it was.
             net = copy.deepcopy(self.net_)
             # It trains with the current device and callbacks, as a new fit would.
-            device = resolve_device(self.device)
             _move_net(net, device)
-            self._check_callbacks()
             if list(self.callbacks or []) != getattr(self, "_built_callbacks_", None):
                 # The library's own two come first and keep their state.
                 net.callbacks = [*net.callbacks[:2], *copy.deepcopy(self.callbacks or [])]
@@ -854,7 +851,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # partial_fit converts a batch of another dtype to the network's, as transform does.
             X_tensor = as_tensor(X, next(net.module_.parameters()).dtype)
         else:
-            device = resolve_device(self.device)
             output_activation = self._resolve_output_activation(X)
         rng_state = getattr(self, "_rng_state_", None) if incremental and continuing else None
         fork_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []

@@ -265,6 +265,9 @@ class KeepBestEarlyStopping(EarlyStopping):
         self.carried_monitor_ = self.monitor if self.load_best else None
 
     def on_epoch_end(self, net, **kwargs):
+        # skorch's own, with the saving rule changed. Not delegated to it: its threshold
+        # starts over each call, so it would save the first epoch of a warm fit as the best
+        # even when that epoch is worse than the best carried over.
         loss = net.history[-1, self.monitor]
         if loss < self.best_score_:
             self.best_score_ = loss
