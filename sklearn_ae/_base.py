@@ -562,7 +562,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         :meth:`fit`) left, as :meth:`sklearn.neural_network.MLPRegressor.partial_fit`
         does; the first call on an unfitted estimator builds the network, in the dtype of
         that first `X` (later batches are converted to it) and, with
-        ``output_activation='auto'``, with the output activation that first `X` calls for.
+        ``output_activation='auto'``, with the output activation that first `X` calls for
+        (a sigmoid for data in [0, 1]: a later batch outside [0, 1] then warns that its
+        reconstructions are clipped).
         ``n_iter_`` counts the calls and ``loss_curve_`` gets one value per call. Called
         ``k`` times on the same `X`, it gives the weights of ``fit`` with ``max_iter=k``
         and the same ``random_state``.
@@ -588,15 +590,30 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         with unchanged_on_error(self):
             first_call = not hasattr(self, "net_")
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+            X = self._validate(X, reset=first_call)
             return self._fit(X, incremental=True)
 
+    def _validate(self, X, reset):
+        """`X` checked and converted as scikit-learn does, with a hint for N-D arrays."""
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) > 2:
+            raise ValueError(
+                f"{type(self).__name__} takes 2-D X of shape (n_samples, n_features), one "
+                f"flattened sample per row; got an array of shape {tuple(shape)}. "
+                f"{self._flatten_hint(tuple(shape))}"
+            )
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+
+    def _flatten_hint(self, shape):
+        """How to pass an N-D array of `shape`, for the error of :meth:`_validate`."""
+        return "Flatten each sample: X.reshape(len(X), -1)."
+
     def _validate_fit_data(self, X):
-        return validate_data(self, X, dtype=[np.float64, np.float32])
+        return self._validate(X, reset=True)
 
     def _validate_data_for_predict(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._validate(X, reset=False)
 
     def _check_data_dependent_params(self, X):
         """The checks that need the data, with messages that name the parameter and a fix."""
@@ -658,6 +675,27 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return self.output_activation
         in_unit_interval = X.min() >= 0 and X.max() <= 1
         return "sigmoid" if in_unit_interval else "identity"
+
+    def _warn_if_sigmoid_cannot_fit(self, X, output_activation):
+        """Warn when more data for a fitted net fall outside the range of its sigmoid output.
+
+        ``'auto'`` chose the sigmoid from the first data, in [0, 1]; a later batch (of
+        :meth:`partial_fit` or a warm-start fit) outside that range would be clipped in
+        every reconstruction, silently.
+        """
+        if self.output_activation != "auto" or output_activation != "sigmoid":
+            return
+        lo, hi = float(X.min()), float(X.max())
+        if lo < 0 or hi > 1:
+            warnings.warn(
+                f"{type(self).__name__}: X holds values in [{lo:.4g}, {hi:.4g}], but the "
+                "fitted network's output is a sigmoid, which output_activation='auto' chose "
+                "because the first training data lay in [0, 1]: reconstructions stay in "
+                "[0, 1], so the values outside are clipped. Scale every batch the same way "
+                "(e.g. with one fitted MinMaxScaler), or train a new network with "
+                "output_activation='identity'.",
+                UserWarning,
+            )
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -848,6 +886,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 net.callbacks = [*net.callbacks[:2], *copy.deepcopy(self.callbacks or [])]
                 net.initialize_callbacks()
             output_activation = self.output_activation_
+            self._warn_if_sigmoid_cannot_fit(X, output_activation)
             # partial_fit converts a batch of another dtype to the network's, as transform does.
             X_tensor = as_tensor(X, next(net.module_.parameters()).dtype)
         else:
@@ -945,11 +984,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         stopper = dict(net.callbacks_)["early_stopping"]
         converged = stopper.misses_ >= stopper.patience
         if epochs_run >= self.max_iter_ and not converged and self.max_iter != "auto":
+            monitored = "validation" if net.train_split is not None else "training"
             advice = (
-                "Increase max_iter: the validation loss still improved by more than "
+                f"Increase max_iter: the {monitored} loss still improved by more than "
                 f"tol={self.tol:g} within the last n_iter_no_change={self.n_iter_no_change} "
-                "epochs, so early stopping did not stop the fit." if net.train_split is not None
-                else "Increase max_iter, or set early_stopping=True to stop on a validation split."
+                "epochs. (max_iter='auto' picks the budget itself and does not warn.)"
             )
             warnings.warn(
                 f"{type(self).__name__}: Maximum iterations ({self.max_iter_}) reached and the "

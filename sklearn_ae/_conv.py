@@ -1,12 +1,17 @@
 """Convolutional autoencoders for images: :class:`ConvAutoencoder`."""
 
 import math
+import warnings
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import CORRUPTION_PARAMETER_CONSTRAINTS, BaseAutoencoder, fill_doc
 from ._modules import ConvAutoencoderModule
+
+# Channel counts of grey, RGB and RGBA images: a last axis of this size in a 3-D shape is
+# probably channels-last.
+RGB_LIKE = (1, 3, 4)
 
 
 @fill_doc
@@ -26,7 +31,7 @@ class ConvAutoencoder(BaseAutoencoder):
     With ``noise`` set, the inputs are corrupted while training and the network learns to
     rebuild the clean images: a convolutional denoising autoencoder.
 
-    Read more in the :ref:`User Guide <user_guide>`.
+    Read more in the :ref:`User Guide <conv>`.
 
     Parameters
     ----------
@@ -260,9 +265,41 @@ default='relu'
 
     # ------------------------------------------------------------------------ the network
 
+    def _flatten_hint(self, shape):
+        if len(shape) == 4 and shape[3] in RGB_LIKE and shape[1] not in RGB_LIKE:
+            n, height, width, channels = shape
+            return (
+                "Its last axis looks like the channels of channels-last images (n_samples, "
+                "height, width, channels); the network reads (channels, height, width), as "
+                "torch does. Pass X.transpose(0, 3, 1, 2).reshape(len(X), -1) with "
+                f"image_shape={(channels, height, width)}."
+            )
+        if len(shape) in (3, 4):
+            return (
+                f"Pass X.reshape(len(X), -1) with image_shape={shape[1:]}, the (height, width) "
+                "or (channels, height, width) of one image."
+            )
+        return super()._flatten_hint(shape)
+
     def _module_params(self, X, output_activation):
+        image_shape = self._resolve_image_shape(X.shape[1])
+        channels, height, width = image_shape
+        if (
+            self.image_shape is not None and len(self.image_shape) == 3
+            and width in RGB_LIKE and channels > max(RGB_LIKE) and height > max(RGB_LIKE)
+        ):
+            warnings.warn(
+                f"{type(self).__name__}: image_shape={tuple(self.image_shape)!r} is read as "
+                f"{channels} channels of {height}x{width} images (channels, height, width), "
+                "as torch orders them. If you meant channels-last (height, width, channels), "
+                f"as Keras orders them, pass image_shape={(width, channels, height)!r}, and "
+                "for more than one channel reorder the columns of X first: "
+                "X.reshape(len(X), height, width, channels).transpose(0, 3, 1, 2)"
+                ".reshape(len(X), -1).",
+                UserWarning,
+            )
         return ConvAutoencoderModule, {
-            "image_shape": self._resolve_image_shape(X.shape[1]),
+            "image_shape": image_shape,
             "channels": self._channels(),
             "kernel_size": self.kernel_size,
             "downsampling": self.downsampling,

@@ -157,7 +157,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     For images, :class:`ConvAutoencoder` takes the same ``noise``, ``noise_level`` and
     ``clip`` parameters and is a convolutional denoiser.
 
-    Read more in the :ref:`User Guide <user_guide>`.
+    Read more in the :ref:`User Guide <denoising>`.
 
     Parameters
     ----------

@@ -14,17 +14,20 @@ adds what an autoencoder needs on top of it:
   ``_base.py``);
 - corruption of the training inputs (:class:`Corruption`), which turns any autoencoder into a
   denoising one: only the training step sees corrupted rows, the target stays the clean rows;
-- a check that stops a diverging fit with an error instead of returning NaN or absurd codes.
+- a check that stops a diverging fit with an error instead of returning NaN or absurd codes;
+- a log (``verbose=1``) coloured only on a terminal (:class:`PrintLog`).
 """
 
 import copy
 import math
+import sys
 
 import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
-from skorch.utils import to_tensor
+from skorch.callbacks import PrintLog as SkorchPrintLog
+from skorch.utils import Ansi, to_tensor
 
 __all__ = [
     "ArrayDataset", "BatchIterator", "Corruption", "DivergenceCheck", "KeepBestEarlyStopping",
@@ -294,6 +297,21 @@ def lower_learning_rate(learning_rate_init):
     )
 
 
+class PrintLog(SkorchPrintLog):
+    """skorch's table of epochs, whose colours (the best epoch's values) need a terminal.
+
+    skorch always writes ANSI colour codes, which a log file or a notebook cell that does not
+    render them shows as ``[36m0.0731[0m``. Here they are written only when standard output
+    is a terminal.
+    """
+
+    def format_row(self, row, key, color):
+        if sys.stdout.isatty():
+            return super().format_row(row, key, color)
+        formatted = super().format_row(row, key, color="")
+        return formatted.replace(Ansi.ENDC.value, "") if isinstance(formatted, str) else formatted
+
+
 class AutoencoderNet(NeuralNet):
     """skorch ``NeuralNet`` for reconstruction: the loss compares the output with the target rows.
 
@@ -311,6 +329,13 @@ class AutoencoderNet(NeuralNet):
     def __init__(self, *args, corruption=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.corruption = corruption
+
+    @property
+    def _default_callbacks(self):
+        return [
+            (name, PrintLog() if name == "print_log" else callback)
+            for name, callback in super()._default_callbacks
+        ]
 
     def train_step_single(self, batch, **fit_params):
         if self.corruption is not None:

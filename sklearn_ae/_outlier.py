@@ -96,6 +96,8 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     :meth:`predict` returns -1 for outliers and 1 for inliers. Swapping the autoencoder for
     PCA is a change of the ``estimator`` parameter.
 
+    Read more in the :ref:`User Guide <outlier>`.
+
     **Scaling.** Tabular features come in different units, and a reconstruction error
     summed over them would be decided by the feature with the largest unit. The detector
     therefore scales every feature with statistics of the training data before it reaches

@@ -201,6 +201,16 @@ class SequenceAutoencoder(BaseAutoencoder):
             )
         return self.n_timesteps, n_features // self.n_timesteps
 
+    def _flatten_hint(self, shape):
+        if len(shape) == 3:
+            n, n_timesteps, n_features = shape
+            return (
+                f"For sequences of shape (n_samples, n_timesteps, n_features) pass "
+                f"X.reshape(len(X), -1) with n_timesteps={n_timesteps}: each row then holds "
+                f"the {n_timesteps} steps of {n_features} values one after the other."
+            )
+        return super()._flatten_hint(shape)
+
     def _hidden_layer_sizes(self):
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)

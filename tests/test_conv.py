@@ -1,5 +1,6 @@
 """Behaviour of ConvAutoencoder: image shapes, the network, training, composition, errors."""
 
+import math
 import pickle
 import re
 import warnings
@@ -277,12 +278,64 @@ def test_bad_parameters_for_the_data_raise_clear_errors(params, n_features, msg)
     assert not hasattr(ae, "net_") and not hasattr(ae, "image_shape_")
 
 
+@pytest.mark.parametrize(
+    "shape, hint",
+    [
+        ((3, 8, 8), "Pass X.reshape(len(X), -1) with image_shape=(8, 8), the (height, width) "
+                    "or (channels, height, width) of one image."),
+        ((3, 2, 8, 8), "Pass X.reshape(len(X), -1) with image_shape=(2, 8, 8)"),
+        ((3, 8, 8, 3), "Its last axis looks like the channels of channels-last images "
+                       "(n_samples, height, width, channels); the network reads (channels, "
+                       "height, width), as torch does. Pass X.transpose(0, 3, 1, 2)"
+                       ".reshape(len(X), -1) with image_shape=(3, 8, 8)."),
+    ],
+    ids=["n-h-w", "n-c-h-w", "n-h-w-c"],
+)
+def test_image_arrays_get_an_error_that_says_how_to_pass_them(shape, hint):
+    X = np.random.RandomState(0).uniform(size=(shape[0], math.prod(shape[1:])))
+    ae = ConvAutoencoder(**FAST)
+    with pytest.raises(ValueError, match=re.escape(
+            f"ConvAutoencoder takes 2-D X of shape (n_samples, n_features), one flattened "
+            f"sample per row; got an array of shape {shape}. {hint}")):
+        ae.fit(X.reshape(shape))
+    assert not hasattr(ae, "n_features_in_")
+    # The hint works: the flattened array fits, with the shape it names.
+    if "transpose" in hint:
+        X_ok = X.reshape(shape).transpose(0, 3, 1, 2).reshape(shape[0], -1)
+        image_shape = (shape[3], shape[1], shape[2])
+    else:
+        X_ok, image_shape = X, shape[1:]
+    ae.set_params(image_shape=image_shape).fit(X_ok)
+    assert ae.image_shape_ == ((1, *image_shape) if len(image_shape) == 2 else image_shape)
+    with pytest.raises(ValueError, match=re.escape(f"got an array of shape {shape}")):
+        ae.transform(X.reshape(shape))
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_channels_last_image_shape_warns_and_says_what_to_pass(channels):
+    # Keras writes (28, 28, 1): read as torch's (channels, height, width) that is 28 channels
+    # of 28x1 strips, a legal but unlikely shape, so a warning rather than an error.
+    X = images(4, (channels, 8, 8))
+    msg = (
+        f"ConvAutoencoder: image_shape=(8, 8, {channels}) is read as 8 channels of "
+        f"8x{channels} images (channels, height, width), as torch orders them. If you meant "
+        "channels-last (height, width, channels), as Keras orders them, pass "
+        f"image_shape=({channels}, 8, 8)"
+    )
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        ConvAutoencoder(**{**FAST, "image_shape": (8, 8, channels)}).fit(X)
+    # Shapes that are not channels-last-looking do not warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # (a subclass, the short fit's)
+        ConvAutoencoder(**{**FAST, "image_shape": (channels, 8, 8)}).fit(X)
+        ConvAutoencoder(**{**FAST, "image_shape": (8, 8)}).fit(X[:, :64])
+        ConvAutoencoder(**{**FAST, "image_shape": (4, 4, 4)}).fit(X[:, :64])
+
+
 def test_bad_input_at_fit_and_after():
     with pytest.raises(ValueError, match=re.escape("Input X contains NaN.")):
         ConvAutoencoder(**FAST).fit(np.full((3, 4), np.nan))
-    with pytest.raises(ValueError, match=re.escape(
-            "Found array with dim 3, while dim <= 2 is required by ConvAutoencoder.")):
-        ConvAutoencoder(**FAST).fit(np.zeros((3, 8, 8)))
     ae = ConvAutoencoder(**FAST).fit(images(4, (1, 8, 8)))
     with pytest.raises(ValueError, match=re.escape(
             "X has 49 features, but ConvAutoencoder is expecting 64 features as input.")):

@@ -3,6 +3,7 @@
 import io
 import pickle
 import re
+import sys
 import warnings
 
 import joblib
@@ -82,6 +83,32 @@ def test_output_activation_auto_follows_the_data_range(digits):
     explicit = AutoencoderTransformer(output_activation="tanh", **FAST).fit(X)
     assert explicit.output_activation_ == "tanh"
     assert isinstance(explicit.net_.module_.decoder[-1], torch.nn.Tanh)
+
+
+@pytest.mark.parametrize("continue_with", ["partial_fit", "warm_start"])
+def test_more_data_outside_the_range_of_an_auto_sigmoid_output_warn(digits, continue_with):
+    X, _ = digits
+    X = X[:200]
+    ae = AutoencoderTransformer(**FAST, warm_start=continue_with == "warm_start")
+    train = ae.partial_fit if continue_with == "partial_fit" else ae.fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # in [0, 1]: no warning, then or later
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        train(X)
+        train(X[::-1])
+    assert ae.output_activation_ == "sigmoid"
+    msg = ("AutoencoderTransformer: X holds values in [0, 3], but the fitted network's output "
+           "is a sigmoid, which output_activation='auto' chose because the first training "
+           "data lay in [0, 1]: reconstructions stay in [0, 1], so the values outside are "
+           "clipped.")
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        train(3 * X)
+    assert ae.reconstruct(3 * X).max() <= 1  # what the warning is about
+    # A sigmoid asked for explicitly is the user's choice: no warning.
+    explicit = AutoencoderTransformer(**FAST, output_activation="sigmoid").partial_fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        explicit.partial_fit(3 * X)
 
 
 def test_batch_size_and_max_iter_auto():
@@ -234,26 +261,21 @@ def test_transform_is_deterministic():
 # ------------------------------------------------------------------- stopping and warm starts
 
 
-def test_convergence_warning_when_max_iter_is_reached():
+@pytest.mark.parametrize("early_stopping, monitored", [(False, "training"),
+                                                        (True, "validation")])
+def test_convergence_warning_when_max_iter_is_reached(early_stopping, monitored):
+    # The advice is the one that helps: early stopping can only stop sooner, so neither
+    # message advises it.
     msg = (
         "AutoencoderTransformer: Maximum iterations (3) reached and the optimization hasn't "
-        "converged yet. Increase max_iter, or set early_stopping=True to stop on a "
-        "validation split."
-    )
-    with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
-        AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(blobs())
-
-
-def test_the_max_iter_warning_of_an_early_stopping_fit_does_not_advise_early_stopping():
-    msg = (
-        "AutoencoderTransformer: Maximum iterations (3) reached and the optimization hasn't "
-        "converged yet. Increase max_iter: the validation loss still improved by more than "
-        "tol=0.0001 within the last n_iter_no_change=10 epochs"
+        f"converged yet. Increase max_iter: the {monitored} loss still improved by more "
+        "than tol=0.0001 within the last n_iter_no_change=10 epochs. (max_iter='auto' picks "
+        "the budget itself and does not warn.)"
     )
     with pytest.warns(ConvergenceWarning, match=re.escape(msg)) as record:
-        AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True,
-                               random_state=0).fit(blobs())
-    assert not any("set early_stopping=True" in str(w.message) for w in record)
+        AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=3,
+                               early_stopping=early_stopping, random_state=0).fit(blobs())
+    assert not any("early_stopping=True" in str(w.message) for w in record)
 
 
 def test_stops_when_the_training_loss_stalls():
@@ -496,7 +518,9 @@ def test_diverging_warm_start_loses_nothing():
          "Found array with 0 feature(s) (shape=(3, 0)) while a minimum of 1 is required"),
         (np.array([["a", "b"], ["c", "d"]]), ValueError, "could not convert string to float"),
         (np.zeros((3, 2, 2)), ValueError,
-         "Found array with dim 3, while dim <= 2 is required by AutoencoderTransformer."),
+         "AutoencoderTransformer takes 2-D X of shape (n_samples, n_features), one flattened "
+         "sample per row; got an array of shape (3, 2, 2). Flatten each sample: "
+         "X.reshape(len(X), -1)."),
         (sp.csr_matrix(np.eye(3)), TypeError,
          "Sparse data was passed for X, but dense data is required. Use '.toarray()' to "
          "convert to a dense numpy array."),
@@ -602,6 +626,19 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     assert "train_loss" in out and "valid_loss" in out and "dur" in out
     epochs = [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert epochs == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_the_log_is_coloured_only_on_a_terminal(capsys, monkeypatch, terminal):
+    # skorch colours the best epoch's values with ANSI codes, which a log file shows raw.
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: terminal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AutoencoderTransformer(**{**FAST, "max_iter": 3}, verbose=1).fit(blobs(n=60))
+    out = capsys.readouterr().out
+    assert ("\x1b[" in out) == terminal
+    if not terminal:
+        assert re.search(r"^\s+3\s+\d\.\d{4}\s+\d\.\d{4}$", out, re.MULTILINE)
 
 
 def test_quiet_by_default(capsys):

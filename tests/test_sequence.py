@@ -198,6 +198,23 @@ def test_n_timesteps_that_does_not_divide_the_width():
         SequenceAutoencoder(n_timesteps=20).fit(X)
 
 
+def test_a_3d_array_of_sequences_gets_an_error_that_says_how_to_pass_it():
+    S = np.random.RandomState(0).uniform(size=(4, 5, 3))  # (n_samples, n_timesteps, n_features)
+    ae = SequenceAutoencoder(2, **FAST)
+    msg = ("SequenceAutoencoder takes 2-D X of shape (n_samples, n_features), one flattened "
+           "sample per row; got an array of shape (4, 5, 3). For sequences of shape "
+           "(n_samples, n_timesteps, n_features) pass X.reshape(len(X), -1) with "
+           "n_timesteps=5: each row then holds the 5 steps of 3 values one after the other.")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ae.fit(S)
+    assert not hasattr(ae, "n_features_in_")
+    # The hint works: each row is read back as the 5 steps of 3 values.
+    ae.set_params(n_timesteps=5).fit(S.reshape(len(S), -1))
+    assert (ae.n_timesteps_, ae.n_features_per_step_) == (5, 3)
+    with pytest.raises(ValueError, match=re.escape("got an array of shape (4, 5, 3)")):
+        ae.score(S)
+
+
 @pytest.mark.parametrize("params, msg", [
     (dict(merge_mode="average"),
      "The 'merge_mode' parameter of SequenceAutoencoder must be a str among "),
