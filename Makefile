@@ -8,7 +8,8 @@ PYTHON    ?= python3
 VENV      ?= .venv
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
-PIP       := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+CONSTRAINTS ?= constraints.txt
+PIP       := $(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS)
 EXTRAS    ?= test
 STAMP     := $(VENV)/.installed-$(EXTRAS)
 # The real data sets (MNIST, Fashion-MNIST, ECG5000, ODDS) beside the checkout.
@@ -16,11 +17,11 @@ export SKLEARN_AE_DATA ?= $(abspath ../shared/data)
 # Test workers: one per core, each torch on one thread, so the two do not fight for the cores.
 PYTEST_WORKERS ?= 2
 
-.PHONY: all setup test demo bench docs docs-quick docs-noexec clean
+.PHONY: all setup test test-min demo bench docs docs-quick docs-noexec clean
 
 all: test
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
 	$(PIP) -e ".[$(EXTRAS)]"
@@ -30,6 +31,11 @@ setup: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
+
+# The suite at the lowest versions pyproject.toml declares (constraints-min.txt), in a
+# virtual environment of its own. Not part of `make test`: it installs a second environment.
+test-min:
+	$(MAKE) VENV=.venv-min CONSTRAINTS=constraints-min.txt test
 
 demo: $(STAMP)
 	$(PY) -m sklearn_ae
@@ -56,4 +62,4 @@ docs-noexec:
 	SKLEARN_AE_DOCS_FAST=1 $(SPHINX)
 
 clean:
-	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated .pytest_cache
+	rm -rf $(VENV) .venv-min docs/_build docs/auto_examples docs/generated .pytest_cache

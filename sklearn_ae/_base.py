@@ -271,7 +271,9 @@ def as_tensor(X, dtype=None):
     """A tensor sharing memory with ``X`` where possible (read-only memmaps included)."""
     if isinstance(X, np.ndarray) and any(stride < 0 for stride in X.strides):
         # A reversed view (X[::-1], np.flipud(X)): torch has no negative strides, so copy.
-        X = np.ascontiguousarray(X)
+        # (Not np.ascontiguousarray: it returns a reversed view with an axis of length 1
+        # as it is, since numpy already counts it contiguous.)
+        X = X.copy()
     if isinstance(X, np.ndarray) and not X.flags.writeable:
         # torch warns that writing to a read-only array (a memmap opened 'r') is undefined;
         # nothing here writes to X. catch_warnings is not thread-safe: two calls interleaving

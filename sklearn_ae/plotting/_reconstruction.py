@@ -239,7 +239,8 @@ class ReconstructionDisplay:
         ax, figure = axes_and_figure(f"{type(self).__name__}.plot", ax, figsize)
         if new_figure and shape is not None:
             figure.subplots_adjust(left=label_width / figsize[0], right=0.98)
-        spec = ax.get_subplotspec()
+        # (matplotlib < 3.7 has get_subplotspec only on the axes of a grid)
+        spec = getattr(ax, "get_subplotspec", lambda: None)()
         if spec is None:
             raise ValueError(
                 "ax must be an axes of a grid (made by plt.subplots or figure.add_subplot), "
