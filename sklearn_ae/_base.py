@@ -147,7 +147,8 @@ loss : {'mse', 'mae', 'bce', 'huber'}, default='mse'
 
     verbose : int, default=0
         ``0`` is silent; ``1`` or more prints one line per epoch (training loss, validation
-        loss, duration) while training.
+        loss, duration) while training, as skorch does; the best values are coloured only
+        when standard output is a terminal.
 
     device : str, default='cpu'
         Torch device to train and predict on: ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or
