@@ -9,9 +9,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import CORRUPTION_PARAMETER_CONSTRAINTS, BaseAutoencoder, fill_doc
 from ._modules import ConvAutoencoderModule
 
-# Channel counts of grey, RGB and RGBA images: a last axis of this size in a 3-D shape is
-# probably channels-last.
+# Channel counts of grey, RGB and RGBA images.
 RGB_LIKE = (1, 3, 4)
+
+
+def looks_channels_last(shape):
+    """Whether an image shape of 3 entries reads best as (height, width, channels), as Keras
+    orders them: its last entry is a channel count and the other two are larger."""
+    *sides, last = shape
+    return last in RGB_LIKE and min(sides) > max(RGB_LIKE)
 
 
 @fill_doc
@@ -261,13 +267,27 @@ default='relu'
                 f"{self.kernel_size - 1}."
             )
         self._channels()
-        self._resolve_image_shape(X.shape[1])
+        channels, height, width = self._resolve_image_shape(X.shape[1])
+        if (
+            self.image_shape is not None and len(self.image_shape) == 3
+            and looks_channels_last((channels, height, width))
+        ):
+            warnings.warn(
+                f"{type(self).__name__}: image_shape={tuple(self.image_shape)!r} is read as "
+                f"{channels} channels of {height}x{width} images (channels, height, width), "
+                "as torch orders them. If you meant channels-last (height, width, channels), "
+                f"as Keras orders them, pass image_shape={(width, channels, height)!r}, and "
+                "for more than one channel reorder the columns of X first: "
+                "X.reshape(len(X), height, width, channels).transpose(0, 3, 1, 2)"
+                ".reshape(len(X), -1).",
+                UserWarning,
+            )
 
     # ------------------------------------------------------------------------ the network
 
     def _flatten_hint(self, shape):
-        if len(shape) == 4 and shape[3] in RGB_LIKE and shape[1] not in RGB_LIKE:
-            n, height, width, channels = shape
+        if len(shape) == 4 and looks_channels_last(shape[1:]):
+            _, height, width, channels = shape
             return (
                 "Its last axis looks like the channels of channels-last images (n_samples, "
                 "height, width, channels); the network reads (channels, height, width), as "
@@ -282,24 +302,8 @@ default='relu'
         return super()._flatten_hint(shape)
 
     def _module_params(self, X, output_activation):
-        image_shape = self._resolve_image_shape(X.shape[1])
-        channels, height, width = image_shape
-        if (
-            self.image_shape is not None and len(self.image_shape) == 3
-            and width in RGB_LIKE and channels > max(RGB_LIKE) and height > max(RGB_LIKE)
-        ):
-            warnings.warn(
-                f"{type(self).__name__}: image_shape={tuple(self.image_shape)!r} is read as "
-                f"{channels} channels of {height}x{width} images (channels, height, width), "
-                "as torch orders them. If you meant channels-last (height, width, channels), "
-                f"as Keras orders them, pass image_shape={(width, channels, height)!r}, and "
-                "for more than one channel reorder the columns of X first: "
-                "X.reshape(len(X), height, width, channels).transpose(0, 3, 1, 2)"
-                ".reshape(len(X), -1).",
-                UserWarning,
-            )
         return ConvAutoencoderModule, {
-            "image_shape": image_shape,
+            "image_shape": self._resolve_image_shape(X.shape[1]),
             "channels": self._channels(),
             "kernel_size": self.kernel_size,
             "downsampling": self.downsampling,

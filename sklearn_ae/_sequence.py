@@ -203,7 +203,7 @@ class SequenceAutoencoder(BaseAutoencoder):
 
     def _flatten_hint(self, shape):
         if len(shape) == 3:
-            n, n_timesteps, n_features = shape
+            _, n_timesteps, n_features = shape
             return (
                 f"For sequences of shape (n_samples, n_timesteps, n_features) pass "
                 f"X.reshape(len(X), -1) with n_timesteps={n_timesteps}: each row then holds "
