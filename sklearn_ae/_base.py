@@ -364,6 +364,34 @@ _TORCH_RNG_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
+def seeded_torch(seed, device, rng_state=None):
+    """Run the block with torch's global generators seeded, and the caller's put back after.
+
+    The generators (CPU, and the GPU of ``device``) are seeded with ``seed``, then set to
+    ``rng_state`` where one is given (a state the block yielded before, to go on with the
+    same stream). The block gets a function that returns their current state: CPU tensors,
+    so that the pickle of a model trained on a GPU still loads on a CPU. Blocks in several
+    threads take turns (:data:`_TORCH_RNG_LOCK`).
+    """
+    fork_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(seed)
+        if rng_state is not None:
+            cpu_state, gpu_state = rng_state
+            torch.set_rng_state(cpu_state)
+            if fork_devices and gpu_state is not None:
+                torch.cuda.set_rng_state(gpu_state, fork_devices[0])
+
+        def state():
+            return (
+                torch.get_rng_state(),
+                torch.cuda.get_rng_state(fork_devices[0]) if fork_devices else None,
+            )
+
+        yield state
+
+
+@contextlib.contextmanager
 def unchanged_on_error(estimator):
     """Put the fitted attributes of ``estimator`` back as they were if the block raises.
 
@@ -895,14 +923,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         else:
             output_activation = self._resolve_output_activation(X)
         rng_state = getattr(self, "_rng_state_", None) if incremental and continuing else None
-        fork_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
-            if rng_state is not None:
-                cpu_state, gpu_state = rng_state
-                torch.set_rng_state(cpu_state)
-                if fork_devices and gpu_state is not None:
-                    torch.cuda.set_rng_state(gpu_state, fork_devices[0])
+        with seeded_torch(seed, device, rng_state) as rng_state_now:
             if not continuing:
                 net = self._build_net(
                     X, dtype=X_tensor.dtype, device=device, output_activation=output_activation
@@ -924,12 +945,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # skorch stops quietly on KeyboardInterrupt.
             net.partial_fit(stage_on_device(X_tensor, device))
             _drop_unfinished_epoch(net, validate)
-            # Where the random streams stand, for the next partial_fit (both are CPU tensors,
-            # so the pickle of a model trained on a GPU still loads on a CPU).
-            rng_state = (
-                torch.get_rng_state(),
-                torch.cuda.get_rng_state(fork_devices[0]) if fork_devices else None,
-            )
+            rng_state = rng_state_now()  # for the next partial_fit
 
         self.net_ = net
         self.device_ = device
