@@ -84,6 +84,16 @@ default='relu'
         or ``'auto'``: sigmoid when all training data lie in [0, 1] (e.g. pixel
         intensities), identity otherwise. The choice is stored in ``output_activation_``.
 
+    n_linear_code_layers : int, default=0
+        Number of square linear layers (no bias, no activation) added at the end of the
+        encoder, in front of the code. They add no function the network could not already
+        represent, but training drives their product towards a low rank, so that the codes
+        spread over few directions of the code space (the implicit rank-minimizing
+        autoencoder, IRMAE: Jing, Zbontar and LeCun, NeurIPS 2020). For codes to be
+        clustered, e.g. by :class:`DeepEmbeddedClustering`: they keep a wide code from
+        spreading its variance over many directions, as a narrower code would (see the
+        User Guide). 0 adds none.
+
     {corruption_parameters}
 
     {training_parameters}
@@ -138,6 +148,7 @@ default='relu'
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "downsampling": [StrOptions({"stride", "maxpool"})],
         "upsampling": [StrOptions({"transpose", "nearest"})],
+        "n_linear_code_layers": [Interval(Integral, 0, None, closed="left")],
     }
 
     # Feature maps are many times wider than the rows: smaller batches bound the memory.
@@ -154,6 +165,7 @@ default='relu'
         upsampling="transpose",
         activation="relu",
         output_activation="auto",
+        n_linear_code_layers=0,
         noise=None,
         noise_level=0.2,
         clip=None,
@@ -182,6 +194,7 @@ default='relu'
         self.upsampling = upsampling
         self.activation = activation
         self.output_activation = output_activation
+        self.n_linear_code_layers = n_linear_code_layers
         self.noise = noise
         self.noise_level = noise_level
         self.clip = clip
@@ -311,6 +324,7 @@ default='relu'
             "activation": self.activation,
             "output_activation": output_activation,
             "n_components": self.n_components,
+            "n_linear_code_layers": self.n_linear_code_layers,
         }
 
     def _can_warm_start(self, X_tensor):

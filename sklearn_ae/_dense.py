@@ -39,6 +39,15 @@ default='relu'
         ``'auto'``: sigmoid when all training data lie in [0, 1] (e.g. pixel intensities),
         identity otherwise. The choice is stored in ``output_activation_``.
 
+    n_linear_code_layers : int, default=0
+        Number of square linear layers (no bias, no activation) added at the end of the
+        encoder, in front of the code. They add no function the network could not already
+        represent, but training drives their product towards a low rank, so that the codes
+        spread over few directions of the code space (the implicit rank-minimizing
+        autoencoder, IRMAE: Jing, Zbontar and LeCun, NeurIPS 2020). For codes to be
+        clustered, e.g. by :class:`DeepEmbeddedClustering`: they keep a wide code from
+        spreading its variance over many directions, as a narrower code would. 0 adds none.
+
     {training_parameters}
 
     Attributes
@@ -77,6 +86,7 @@ default='relu'
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "n_linear_code_layers": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -86,6 +96,7 @@ default='relu'
         hidden_layer_sizes=(128,),
         activation="relu",
         output_activation="auto",
+        n_linear_code_layers=0,
         loss="mse",
         optimizer="adam",
         alpha=0.0,
@@ -107,6 +118,7 @@ default='relu'
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
+        self.n_linear_code_layers = n_linear_code_layers
         self.loss = loss
         self.optimizer = optimizer
         self.alpha = alpha
@@ -125,6 +137,13 @@ default='relu'
         self.callbacks = callbacks
 
     def _module_params(self, X, output_activation):
+        return DenseAutoencoderModule, {
+            **self._dense_module_params(X, output_activation),
+            "n_linear_code_layers": self.n_linear_code_layers,
+        }
+
+    def _dense_module_params(self, X, output_activation):
+        """The module arguments that every dense family shares (the VAE's included)."""
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
         if any(not isinstance(h, Integral) or h < 1 for h in hidden):
@@ -132,7 +151,7 @@ default='relu'
                 f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
                 " Pass e.g. (128,) or (256, 64), or () for no hidden layer."
             )
-        return DenseAutoencoderModule, {
+        return {
             "n_features": X.shape[1],
             "n_components": self.n_components,
             "hidden_layer_sizes": tuple(int(h) for h in hidden),
@@ -176,6 +195,15 @@ default='relu'
         Activation of the decoder's output layer; any name accepted by ``activation``, or
         ``'auto'``: sigmoid when all training data lie in [0, 1], identity otherwise. The
         choice is stored in ``output_activation_``.
+
+    n_linear_code_layers : int, default=0
+        Number of square linear layers (no bias, no activation) added at the end of the
+        encoder, in front of the code. They add no function the network could not already
+        represent, but training drives their product towards a low rank, so that the codes
+        spread over few directions of the code space (the implicit rank-minimizing
+        autoencoder, IRMAE: Jing, Zbontar and LeCun, NeurIPS 2020). For codes to be
+        clustered, e.g. by :class:`DeepEmbeddedClustering`: they keep a wide code from
+        spreading its variance over many directions, as a narrower code would. 0 adds none.
 
     {corruption_parameters}
 
@@ -231,6 +259,7 @@ default='relu'
         hidden_layer_sizes=(128,),
         activation="relu",
         output_activation="auto",
+        n_linear_code_layers=0,
         noise="gaussian",
         noise_level=0.2,
         clip=None,
@@ -255,6 +284,7 @@ default='relu'
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
+        self.n_linear_code_layers = n_linear_code_layers
         self.noise = noise
         self.noise_level = noise_level
         self.clip = clip

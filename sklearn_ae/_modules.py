@@ -77,6 +77,23 @@ def linear(n_in, n_out, dtype=torch.float32):
     return _glorot(nn.Linear(n_in, n_out, dtype=dtype))
 
 
+def linear_code_layers(width, n_layers, dtype=torch.float32):
+    """``n_layers`` square linear maps, without bias or activation, to put in front of a code.
+
+    The implicit rank-minimizing autoencoder (IRMAE; Jing, Zbontar and LeCun, "Implicit
+    Rank-Minimizing Autoencoder", NeurIPS 2020): a product of linear maps represents no
+    function that one map could not, but gradient descent on the product drives it towards
+    a low rank, so the codes fill fewer directions of the code space. Each map starts
+    orthogonal, so that the product starts as a rotation: with torch's default
+    initialisation each map shrinks the code by about 0.6, and in our runs four of them in
+    front of a conv autoencoder's code left it stuck at a constant output.
+    """
+    layers = [nn.Linear(width, width, bias=False, dtype=dtype) for _ in range(n_layers)]
+    for layer in layers:
+        nn.init.orthogonal_(layer.weight)
+    return layers
+
+
 def dense_stack(sizes, activation, last_activation, dtype=torch.float32):
     """Linear layers through ``sizes``, ``activation`` between them, ``last_activation`` last."""
     layers = []
@@ -106,6 +123,8 @@ class DenseAutoencoderModule(nn.Module):
         Activation between hidden layers, a key of :data:`ACTIVATIONS`.
     output_activation : str
         Activation of the decoder's last layer.
+    n_linear_code_layers : int
+        Number of :func:`linear_code_layers` at the end of the encoder.
     dtype : torch.dtype
         Floating point type of the parameters.
     """
@@ -117,6 +136,7 @@ class DenseAutoencoderModule(nn.Module):
         hidden_layer_sizes=(),
         activation="relu",
         output_activation="identity",
+        n_linear_code_layers=0,
         dtype=torch.float32,
     ):
         super().__init__()
@@ -124,6 +144,7 @@ class DenseAutoencoderModule(nn.Module):
         self.output_activation = output_activation
         self.encoder = dense_stack([n_features, *hidden, n_components], activation, "identity",
                                    dtype)
+        self.encoder.extend(linear_code_layers(n_components, n_linear_code_layers, dtype))
         self.decoder = dense_stack(
             [n_components, *hidden[::-1], n_features], activation, output_activation, dtype
         )
@@ -179,6 +200,8 @@ class ConvAutoencoderModule(nn.Module):
         Activation of the last convolution.
     n_components : int or None
         Width of a dense bottleneck, or None for the flattened feature map as the code.
+    n_linear_code_layers : int
+        Number of :func:`linear_code_layers` at the end of the encoder.
     dtype : torch.dtype
         Floating point type of the parameters.
     """
@@ -193,6 +216,7 @@ class ConvAutoencoderModule(nn.Module):
         activation="relu",
         output_activation="identity",
         n_components=None,
+        n_linear_code_layers=0,
         dtype=torch.float32,
     ):
         super().__init__()
@@ -221,6 +245,7 @@ class ConvAutoencoderModule(nn.Module):
         encoder.append(nn.Flatten())
         if n_components is not None:
             encoder.append(linear(map_size, n_components, dtype))
+        encoder += linear_code_layers(self.n_components, n_linear_code_layers, dtype)
         self.encoder = nn.Sequential(*encoder)
 
         decoder = []

@@ -175,8 +175,12 @@ default='relu'
     True
     """
 
+    # A Gaussian code has no IRMAE layers: its KL term, not their product, limits the code.
     _parameter_constraints: dict = {
-        **AutoencoderTransformer._parameter_constraints,
+        **{
+            key: value for key, value in AutoencoderTransformer._parameter_constraints.items()
+            if key != "n_linear_code_layers"
+        },
         "beta": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -230,8 +234,7 @@ default='relu'
         self.callbacks = callbacks
 
     def _module_params(self, X, output_activation):
-        _, params = super()._module_params(X, output_activation)
-        return VariationalAutoencoderModule, params
+        return VariationalAutoencoderModule, self._dense_module_params(X, output_activation)
 
     def _net_params(self):
         return {"beta": self.beta}

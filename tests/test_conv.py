@@ -108,6 +108,19 @@ def test_the_network_is_the_one_asked_for():
     assert torch.nn.ConvTranspose2d not in kinds
 
 
+@pytest.mark.parametrize("n_components", [None, 12])
+def test_linear_code_layers_go_in_front_of_the_code(n_components):
+    X = images(8, (1, 8, 8))
+    ae = ConvAutoencoder(n_components, n_linear_code_layers=3, **FAST).fit(X)
+    width = ae.n_components_
+    assert width == (12 if n_components else 2 * 2 * 2)  # 2 channels of 2 x 2
+    extra = list(ae.net_.module_.encoder)[-3:]
+    assert all(isinstance(m, torch.nn.Linear) and m.bias is None for m in extra)
+    assert {tuple(m.weight.shape) for m in extra} == {(width, width)}
+    assert ae.transform(X).shape == (8, width)
+    assert ae.reconstruct(X).shape == X.shape
+
+
 def test_an_int_of_channels_is_one_stage_as_an_int_of_hidden_layer_sizes_is_one_layer():
     X = images(8, (1, 8, 8))
     one = ConvAutoencoder(**{**FAST, "channels": 4}).fit(X)

@@ -61,6 +61,26 @@ def test_codes_cluster_the_digits(digits):
     assert normalized_mutual_info_score(y, labels) > 0.5
 
 
+def effective_rank(codes):
+    """``(sum of singular values)**2 / sum of their squares`` of the centred codes."""
+    s = np.linalg.svd(codes - codes.mean(axis=0), compute_uv=False)
+    return s.sum() ** 2 / (s**2).sum()
+
+
+def test_linear_code_layers_are_square_and_lower_the_rank_of_the_codes(digits):
+    X, _ = digits
+    params = dict(n_components=16, max_iter=20, random_state=0)
+    plain = AutoencoderTransformer(**params).fit(X)
+    irmae = AutoencoderTransformer(n_linear_code_layers=4, **params).fit(X)
+    extra = list(irmae.net_.module_.encoder)[-4:]
+    assert all(isinstance(m, torch.nn.Linear) and m.bias is None for m in extra)
+    assert {tuple(m.weight.shape) for m in extra} == {(16, 16)}
+    assert irmae.transform(X).shape == plain.transform(X).shape == (len(X), 16)
+    # Measured on seeds 0 to 2: 10.9-11.4 against 12.2-12.6, with about the same error.
+    assert effective_rank(irmae.transform(X)) < 0.95 * effective_rank(plain.transform(X))
+    assert -irmae.score(X) < 1.5 * -plain.score(X)
+
+
 def test_score_is_negative_mean_squared_reconstruction_error():
     X = blobs()
     ae = AutoencoderTransformer(**FAST).fit(X)
