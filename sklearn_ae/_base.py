@@ -314,6 +314,25 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def seed_unset_random_states(estimator, random_state):
+    """Seed an estimator of a meta-estimator from the meta-estimator's ``random_state``.
+
+    Every ``random_state`` parameter of ``estimator`` that is None, nested ones included,
+    is set to a seed drawn from ``random_state``, so that an int gives reproducible fits;
+    seeds set on the estimator itself are kept. With ``random_state=None`` the estimator is
+    left as it is. Returns ``estimator``.
+    """
+    if random_state is not None:
+        rng = check_random_state(random_state)
+        unset = sorted(
+            key
+            for key, value in estimator.get_params(deep=True).items()
+            if (key == "random_state" or key.endswith("__random_state")) and value is None
+        )
+        estimator.set_params(**{key: draw_seed(rng) for key in unset})
+    return estimator
+
+
 def resolve_device(device):
     """Turn the ``device`` parameter into a torch device string, or say what is wrong."""
     if device == "auto":

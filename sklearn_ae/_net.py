@@ -25,7 +25,7 @@ import sys
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring
 from skorch.callbacks import PrintLog as SkorchPrintLog
 from skorch.utils import Ansi, to_tensor
 
@@ -326,16 +326,36 @@ class AutoencoderNet(NeuralNet):
         target stays the clean rows. Validation and prediction see clean rows.
     """
 
+    #: Names of the terms of a loss with several (e.g. ``("reconstruction", "kl")``): each
+    #: batch records them with :meth:`record_loss_terms`, and the history gets their means
+    #: over each epoch as ``train_<term>`` and ``valid_<term>``, like ``train_loss``.
+    loss_terms = ()
+
     def __init__(self, *args, corruption=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.corruption = corruption
 
     @property
     def _default_callbacks(self):
-        return [
+        callbacks = [
             (name, PrintLog() if name == "print_log" else callback)
             for name, callback in super()._default_callbacks
         ]
+        # skorch averages a batch-level value over each epoch with PassthroughScoring. Placed
+        # before print_log, so that the epoch's printed line shows the terms too.
+        terms = [
+            (f"{prefix}_{term}", PassthroughScoring(f"{prefix}_{term}", on_train=prefix == "train"))
+            for prefix in ("train", "valid")
+            for term in self.loss_terms
+        ]
+        at = [name for name, _ in callbacks].index("print_log")
+        return [*callbacks[:at], *terms, *callbacks[at:]]
+
+    def record_loss_terms(self, training, **values):
+        """Record the value of each of :attr:`loss_terms` (tensors) for the current batch."""
+        prefix = "train" if training else "valid"
+        for term, value in values.items():
+            self.history.record_batch(f"{prefix}_{term}", value.item())
 
     def train_step_single(self, batch, **fit_params):
         if self.corruption is not None:

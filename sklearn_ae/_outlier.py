@@ -8,7 +8,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import RobustScaler, StandardScaler
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -17,7 +16,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import draw_seed, unchanged_on_error
+from ._base import seed_unset_random_states, unchanged_on_error
 from ._dense import AutoencoderTransformer
 
 
@@ -353,15 +352,7 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
             )
         else:
             estimator = clone(self.estimator)
-        if self.random_state is not None:
-            rng = check_random_state(self.random_state)
-            unset = sorted(
-                key
-                for key, value in estimator.get_params(deep=True).items()
-                if (key == "random_state" or key.endswith("__random_state")) and value is None
-            )
-            estimator.set_params(**{key: draw_seed(rng) for key in unset})
-        return estimator
+        return seed_unset_random_states(estimator, self.random_state)
 
     def _offset(self, train_scores):
         if self.contamination != "auto":

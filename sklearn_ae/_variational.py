@@ -10,7 +10,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import PassthroughScoring
 from skorch.utils import to_tensor
 
 from ._base import LOSSES, draw_seed, fill_doc
@@ -39,21 +38,11 @@ class VariationalNet(AutoencoderNet):
         Weight of the KL term.
     """
 
+    loss_terms = ("reconstruction", "kl")
+
     def __init__(self, *args, beta=1.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.beta = beta
-
-    @property
-    def _default_callbacks(self):
-        # skorch averages a batch-level value over each epoch with PassthroughScoring. Placed
-        # before print_log, so that the epoch's printed line shows the two terms too.
-        callbacks = super()._default_callbacks
-        terms = [
-            (name, PassthroughScoring(name, on_train=name.startswith("train")))
-            for name in ("train_reconstruction", "train_kl", "valid_reconstruction", "valid_kl")
-        ]
-        at = [name for name, _ in callbacks].index("print_log")
-        return [*callbacks[:at], *terms, *callbacks[at:]]
 
     def infer(self, x, **fit_params):
         return self.module_.forward_elbo(to_tensor(x, device=self.device))
@@ -62,9 +51,7 @@ class VariationalNet(AutoencoderNet):
         x_rec, mu, logvar = y_pred
         reconstruction = super().get_loss(x_rec, y_true, X=X, training=training)
         kl = gaussian_kl(mu, logvar).mean()
-        prefix = "train" if training else "valid"
-        self.history.record_batch(f"{prefix}_reconstruction", reconstruction.item())
-        self.history.record_batch(f"{prefix}_kl", kl.item())
+        self.record_loss_terms(training, reconstruction=reconstruction, kl=kl)
         return reconstruction + self.beta * kl / x_rec.shape[1]
 
 
