@@ -1,5 +1,6 @@
 """scikit-learn compatible autoencoders built on PyTorch and skorch."""
 
+from ._clustering import DeepEmbeddedClustering
 from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer, DenoisingAutoencoder
 from ._outlier import ReconstructionOutlierDetector
@@ -11,6 +12,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AutoencoderTransformer",
     "ConvAutoencoder",
+    "DeepEmbeddedClustering",
     "DenoisingAutoencoder",
     "ReconstructionOutlierDetector",
     "SequenceAutoencoder",

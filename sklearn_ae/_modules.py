@@ -491,3 +491,66 @@ class SequenceAutoencoderModule(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
+
+
+def squared_distances(z, centers):
+    """``(n, k)`` squared Euclidean distances from each code to each centre.
+
+    Written out rather than :func:`torch.cdist`, whose gradient is not defined where a code
+    sits on a centre.
+    """
+    return (z.unsqueeze(1) - centers.unsqueeze(0)).square().sum(dim=2)
+
+
+def soft_assignments(z, centers):
+    """DEC's soft assignment of codes to clusters: a Student's t kernel, rows summing to 1.
+
+    ``q[i, j]`` is proportional to ``1 / (1 + |z_i - centers_j|**2)`` (one degree of
+    freedom, as in Xie, Girshick and Farhadi, "Unsupervised Deep Embedding for Clustering
+    Analysis", ICML 2016).
+    """
+    q = 1.0 / (1.0 + squared_distances(z, centers))
+    return q / q.sum(dim=1, keepdim=True)
+
+
+def sharpened_target(q):
+    """DEC's target distribution: ``q`` squared and divided by each cluster's total, renormalised.
+
+    It puts more weight on the assignments made with high confidence and less on large
+    clusters, so that pulling ``q`` towards it tightens the clusters without letting one
+    swallow the others.
+    """
+    p = q.square() / q.sum(dim=0)
+    return p / p.sum(dim=1, keepdim=True)
+
+
+class ClusteringModule(nn.Module):
+    """An autoencoder module with learnable cluster centres in its code space.
+
+    ``forward`` returns the reconstruction and the soft assignments of the codes
+    (:func:`soft_assignments`), for a loss that keeps the reconstruction and tightens the
+    clusters (IDEC). ``encode`` and ``decode`` are the autoencoder's.
+
+    Parameters
+    ----------
+    autoencoder : nn.Module
+        A trained autoencoder module (the protocol of this module's docstring); it is
+        trained further in place.
+    cluster_centers : torch.Tensor of shape (n_clusters, code width)
+        Initial centres, e.g. from k-means on the codes.
+    """
+
+    def __init__(self, autoencoder, cluster_centers):
+        super().__init__()
+        self.autoencoder = autoencoder
+        self.cluster_centers = nn.Parameter(cluster_centers.detach().clone())
+
+    def encode(self, x):
+        return self.autoencoder.encode(x)
+
+    def decode(self, z):
+        return self.autoencoder.decode(z)
+
+    def forward(self, x):
+        z = self.encode(x)
+        return self.decode(z), soft_assignments(z, self.cluster_centers)

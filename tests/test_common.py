@@ -22,6 +22,9 @@ FAST_PARAMS = {
     # declared a one-pixel-high image, with the width inferred, as a user would do for
     # 1-D signals. image_shape=None would rightly refuse the widths that are not squares.
     "ConvAutoencoder": dict(image_shape=(1, -1), channels=(4, 2), max_iter=5),
+    "DeepEmbeddedClustering": dict(
+        estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5), max_iter=3
+    ),
     "DenoisingAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),
     "SequenceAutoencoder": dict(hidden_layer_sizes=(4,), max_iter=5),
     "VariationalAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),

@@ -17,8 +17,9 @@ ESTIMATORS = all_estimators()
 def _documented(section):
     names = set()
     for item in section:
-        # numpydoc allows "a, b : type" for several names at once.
-        names.update(name.strip() for name in item.name.split(","))
+        # numpydoc allows "a, b : type" for several names at once; "**kwargs" documents the
+        # parameter that inspect names "kwargs".
+        names.update(name.strip().lstrip("*") for name in item.name.split(","))
     return names
 
 

@@ -1,0 +1,277 @@
+"""Behaviour of DeepEmbeddedClustering."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ae import (
+    AutoencoderTransformer,
+    ConvAutoencoder,
+    DeepEmbeddedClustering,
+    VariationalAutoencoder,
+)
+
+#: A small autoencoder and a short fine-tuning, for the tests that check behaviour, not quality.
+SMALL = dict(
+    estimator=AutoencoderTransformer(n_components=4, hidden_layer_sizes=(16,), max_iter=5),
+    n_clusters=3,
+    max_iter=3,
+    tol=None,
+    random_state=0,
+)
+
+
+def blobs(n=90, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    centers = 4 * rng.normal(size=(3, n_features))
+    y = np.arange(n) % 3
+    return centers[y] + rng.normal(size=(n, n_features)), y
+
+
+def fit_small(X=None, **params):
+    X = blobs()[0] if X is None else X
+    return DeepEmbeddedClustering(**{**SMALL, **params}).fit(X)
+
+
+# ------------------------------------------------------------------------------ clustering
+
+
+def test_fine_tuning_clusters_the_digits_better_than_kmeans_on_the_pretrained_code(digits):
+    X, y = digits
+    params = dict(
+        estimator=AutoencoderTransformer(n_components=10, max_iter=30), n_clusters=10,
+        learning_rate_init=1e-3, batch_size=64, tol=0, random_state=0,
+    )
+    kmeans_only = DeepEmbeddedClustering(max_iter=0, **params).fit(X)
+    dec = DeepEmbeddedClustering(max_iter=20, **params).fit(X)
+    before = normalized_mutual_info_score(y, kmeans_only.labels_)
+    after = normalized_mutual_info_score(y, dec.labels_)
+    # Measured on seeds 0 to 2: 0.717 -> 0.771, 0.743 -> 0.792, 0.721 -> 0.783.
+    assert after > before + 0.03
+    assert dec.n_iter_ == len(dec.loss_curve_) == len(dec.label_changes_) == 20
+
+
+def test_max_iter_0_is_kmeans_on_the_pretrained_codes():
+    X, _ = blobs()
+    dec = fit_small(X, max_iter=0)
+    codes = dec.transform(X)
+    assert dec.n_iter_ == 0 and dec.loss_curve_ == [] and dec.label_changes_ == []
+    # A fixpoint of k-means: each centre is the mean of the codes of its cluster.
+    for k in range(3):
+        np.testing.assert_allclose(
+            dec.cluster_centers_[k], codes[dec.labels_ == k].mean(axis=0), rtol=1e-4, atol=1e-5
+        )
+    # The same seeds give the same pretraining and k-means: the autoencoder is the one fit
+    # by an AutoencoderTransformer seeded as DeepEmbeddedClustering seeds it.
+    assert dec.estimator_.n_iter_ == 5
+
+
+def test_clustering_weight_0_leaves_the_centres_where_kmeans_put_them():
+    X, _ = blobs()
+    start = fit_small(X, max_iter=0)
+    dec = fit_small(X, clustering_weight=0.0)
+    np.testing.assert_array_equal(dec.cluster_centers_, start.cluster_centers_)
+    # ... while the autoencoder trains on: its codes moved.
+    assert not np.allclose(dec.transform(X), start.transform(X))
+
+
+def test_fine_tuning_trains_the_encoder_and_the_centres_and_records_both_loss_terms():
+    X, _ = blobs()
+    start = fit_small(X, max_iter=0)
+    dec = fit_small(X, verbose=0)
+    assert not np.allclose(dec.cluster_centers_, start.cluster_centers_)
+    assert not np.allclose(dec.transform(X), start.transform(X))
+    assert all(np.isfinite(dec.loss_curve_)) and len(dec.loss_curve_) == 3
+
+
+def test_verbose_prints_both_loss_terms_and_the_label_change(capsys):
+    fit_small(verbose=1)
+    out = capsys.readouterr().out
+    for column in ("train_loss", "train_reconstruction", "train_clustering", "label_change"):
+        assert column in out
+
+
+def test_stops_when_few_samples_change_cluster_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "error", message="DeepEmbeddedClustering", category=ConvergenceWarning
+        )
+        # tol=1: at most all the samples change cluster in the first epoch.
+        dec = fit_small(max_iter=10, tol=1.0)
+    assert dec.n_iter_ == len(dec.loss_curve_) == 1 and dec.label_changes_[0] <= 1.0
+    # On three well-separated blobs no sample changes cluster: tol=0 stops there too.
+    assert fit_small(max_iter=10, tol=0).label_changes_ == [0.0]
+
+
+def test_tol_none_trains_max_iter_epochs_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "error", message="DeepEmbeddedClustering", category=ConvergenceWarning
+        )
+        dec = fit_small(max_iter=4, tol=None)
+    assert dec.n_iter_ == 4
+
+
+def test_convergence_warning_when_max_iter_is_reached_while_clusters_still_change():
+    X, _ = blobs()
+    with pytest.warns(ConvergenceWarning) as record:
+        dec = fit_small(X, tol=1e-9, learning_rate_init=1e-1, clustering_weight=10.0)
+    assert dec.n_iter_ == 3 and dec.label_changes_[-1] > 1e-9
+    ours = [str(w.message) for w in record if "DeepEmbeddedClustering" in str(w.message)]
+    assert ours == [
+        "DeepEmbeddedClustering: Maximum iterations (3) reached and the optimization hasn't "
+        f"converged yet. Increase max_iter: {dec.label_changes_[-1]:.2%} of the training "
+        "samples changed cluster in the last epoch, more than tol=1e-09."
+    ]
+
+
+# ------------------------------------------------------------------------------ the API
+
+
+def test_predict_labels_and_proba_agree():
+    X, _ = blobs()
+    dec = fit_small(X)
+    np.testing.assert_array_equal(dec.predict(X), dec.labels_)
+    proba = dec.predict_proba(X)
+    assert proba.shape == (len(X), 3) and proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(proba.argmax(axis=1), dec.labels_)
+    assert dec.labels_.dtype == np.int64 and set(dec.labels_) <= {0, 1, 2}
+
+
+def test_transform_is_the_fine_tuned_autoencoders_code_and_keeps_the_dtype():
+    X, _ = blobs()
+    dec = fit_small(X.astype(np.float32))
+    codes = dec.transform(X.astype(np.float32))
+    assert codes.dtype == np.float32 and codes.shape == (len(X), 4)
+    np.testing.assert_array_equal(codes, dec.estimator_.transform(X.astype(np.float32)))
+    assert dec.cluster_centers_.dtype == np.float32
+
+
+def test_same_seed_reproduces_and_the_callers_torch_random_state_is_untouched():
+    X, _ = blobs()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    one = fit_small(X)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+    two = fit_small(X)
+    np.testing.assert_array_equal(one.cluster_centers_, two.cluster_centers_)
+    np.testing.assert_array_equal(one.labels_, two.labels_)
+
+
+def test_the_estimator_passed_is_cloned_and_its_own_seed_is_kept():
+    X, _ = blobs()
+    ae = AutoencoderTransformer(n_components=4, max_iter=5, random_state=7)
+    dec = fit_small(X, estimator=ae, random_state=0)
+    assert not hasattr(ae, "net_")
+    assert dec.estimator_ is not ae and dec.estimator_.random_state == 7
+    unseeded = fit_small(X, estimator=AutoencoderTransformer(n_components=4, max_iter=5))
+    assert isinstance(unseeded.estimator_.random_state, int)  # drawn from random_state
+
+
+def test_the_default_estimator_is_a_dense_autoencoder_with_a_10_value_code():
+    X, _ = blobs()
+    dec = DeepEmbeddedClustering(n_clusters=3, max_iter=2, random_state=0).fit(X)
+    assert type(dec.estimator_) is AutoencoderTransformer
+    assert dec.cluster_centers_.shape == (3, 10)
+
+
+def test_conv_autoencoder_with_linear_code_layers_in_a_pipeline(digits):
+    X, _ = digits
+    conv = ConvAutoencoder(channels=(8, 4), n_linear_code_layers=2, max_iter=2)
+    pipe = make_pipeline(
+        DeepEmbeddedClustering(conv, n_clusters=10, max_iter=2, random_state=0),
+        KMeans(10, n_init=2, random_state=0),
+    )
+    labels = pipe.fit_predict(X[:400])
+    assert labels.shape == (400,)
+    assert pipe[0].cluster_centers_.shape == (10, 4 * 2 * 2)
+
+
+def test_feature_names_and_pandas_output():
+    pd = pytest.importorskip("pandas")
+    X, _ = blobs()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    dec = fit_small(frame).set_output(transform="pandas")
+    out = dec.transform(frame)
+    assert list(out.columns) == [f"deepembeddedclustering{i}" for i in range(4)]
+    assert list(dec.feature_names_in_) == list(frame.columns)
+
+
+def test_after_standard_scaler_in_a_pipeline():
+    X, y = blobs()
+    ae = AutoencoderTransformer(n_components=4, hidden_layer_sizes=(16,))
+    pipe = make_pipeline(StandardScaler(), DeepEmbeddedClustering(**{**SMALL, "estimator": ae}))
+    labels = pipe.fit_predict(1000 * X)
+    assert normalized_mutual_info_score(y, labels) > 0.9  # three well-separated blobs
+
+
+def test_pickle_round_trip_gives_the_same_predictions():
+    X, _ = blobs()
+    dec = fit_small(X)
+    loaded = pickle.loads(pickle.dumps(dec))
+    np.testing.assert_array_equal(loaded.predict(X), dec.predict(X))
+    np.testing.assert_array_equal(loaded.transform(X), dec.transform(X))
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+def test_a_variational_autoencoder_is_refused_with_the_reason():
+    X, _ = blobs()
+    with pytest.raises(ValueError, match="VariationalAutoencoder's code is a distribution"):
+        DeepEmbeddedClustering(VariationalAutoencoder(max_iter=2), n_clusters=3).fit(X)
+
+
+def test_an_estimator_that_is_not_an_autoencoder_of_the_package_is_refused():
+    X, _ = blobs()
+    with pytest.raises(ValueError, match="The 'estimator' parameter of DeepEmbeddedClustering"):
+        DeepEmbeddedClustering(PCA(2), n_clusters=3).fit(X)
+
+
+def test_fewer_samples_than_clusters_is_a_clear_error():
+    X, _ = blobs(n=5)
+    with pytest.raises(ValueError, match=re.escape("n_samples=5 should be >= n_clusters=8")):
+        DeepEmbeddedClustering(max_iter=1).fit(X)
+
+
+def test_image_arrays_get_an_error_that_says_how_to_pass_them():
+    with pytest.raises(ValueError, match=re.escape("X.reshape(len(X), -1)")):
+        DeepEmbeddedClustering().fit(np.zeros((10, 8, 8)))
+
+
+def test_bad_input_before_and_after_fit():
+    X, _ = blobs()
+    with pytest.raises(NotFittedError):
+        DeepEmbeddedClustering().predict(X)
+    with pytest.raises(ValueError, match="NaN"):
+        DeepEmbeddedClustering(**SMALL).fit(np.where(X > 3, np.nan, X))
+    dec = fit_small(X)
+    with pytest.raises(ValueError, match="features"):
+        dec.predict(X[:, :3])
+    with pytest.raises(TypeError, match="dense data is required"):
+        import scipy.sparse as sp
+
+        dec.predict(sp.csr_matrix(X))
+
+
+def test_a_diverging_fine_tuning_raises_and_leaves_the_fitted_estimator_as_it_was():
+    X, _ = blobs()
+    dec = fit_small(X)
+    centers = dec.cluster_centers_.copy()
+    dec.set_params(learning_rate_init=1e6, max_iter=5)
+    with pytest.raises(ValueError, match="DeepEmbeddedClustering: the training loss became"):
+        dec.fit(X)
+    np.testing.assert_array_equal(dec.cluster_centers_, centers)
+    assert dec.n_iter_ == 3
