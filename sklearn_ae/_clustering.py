@@ -351,7 +351,12 @@ class DeepEmbeddedClustering(
             The fitted estimator.
         """
         with unchanged_on_error(self):
+            # k-means jumps where the codes tie: the last-bit differences that another
+            # memory order of X gives the codes could pick another of equally good k-means
+            # runs. A C-ordered X (a copy only where it is not) gives every order the same fit.
             X = self._validate(X, reset=True)
+            if not X.flags.c_contiguous:
+                X = np.ascontiguousarray(X)
             if X.shape[0] < self.n_clusters:
                 raise ValueError(
                     f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}: "
@@ -511,7 +516,7 @@ class DeepEmbeddedClustering(
         labels : ndarray of shape (n_samples,)
             Cluster index of each sample, in ``range(n_clusters)``.
         """
-        return nearest_centers(self.transform(X), self.cluster_centers_)
+        return self._squared_distances(X).argmin(axis=1).astype(np.int64)
 
     def predict_proba(self, X):
         """The soft assignment of each sample to each cluster (Student's t kernel).
@@ -530,8 +535,21 @@ class DeepEmbeddedClustering(
         proba : ndarray of shape (n_samples, n_clusters)
             Rows that sum to 1, as float64.
         """
-        q = 1.0 / (1.0 + squared_distances(self.transform(X), self.cluster_centers_))
+        q = 1.0 / (1.0 + self._squared_distances(X))
         return q / q.sum(axis=1, keepdims=True)
+
+    def _squared_distances(self, X):
+        """Squared distances from the codes of `X` to the centres; an error if they overflow."""
+        codes = self.transform(X)
+        distances = squared_distances(codes, self.cluster_centers_)
+        if not np.isfinite(distances).all():
+            raise ValueError(
+                f"The squared distances from the codes of X to the cluster centres overflowed "
+                f"float64: X's codes hold values up to {np.abs(codes).max():.3g} in absolute "
+                "value, far from those of the training data. Scale X as the training data were "
+                "scaled (e.g. with the same StandardScaler, in a Pipeline), or clip it."
+            )
+        return distances
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -275,3 +275,30 @@ def test_a_diverging_fine_tuning_raises_and_leaves_the_fitted_estimator_as_it_wa
         dec.fit(X)
     np.testing.assert_array_equal(dec.cluster_centers_, centers)
     assert dec.n_iter_ == 3
+
+
+def test_codes_too_far_from_the_centres_to_measure_are_a_clear_error():
+    # Finite float64 codes near 1e300: their squared distances overflow.
+    X, _ = blobs()
+    dec = fit_small(X)
+    far = X[:2] * 1e300
+    codes = dec.transform(far)
+    assert np.isfinite(codes).all() and np.abs(codes).max() > 1e160
+    for method in (dec.predict, dec.predict_proba):
+        with pytest.raises(ValueError, match=re.escape(
+                "The squared distances from the codes of X to the cluster centres overflowed "
+                "float64: X's codes hold values up to ")):
+            method(far)
+
+
+def test_a_fortran_ordered_x_gives_the_fit_of_a_c_ordered_one():
+    # k-means jumps at ties: without a C-ordered copy, the last-bit differences that the
+    # other order gave the codes picked another k-means run (seen on 40 samples, 8 clusters).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2)) @ rng.normal(size=(2, 3))
+    params = dict(estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5),
+                  max_iter=3, tol=None, random_state=0)
+    c_order = DeepEmbeddedClustering(**params).fit(X)
+    f_order = DeepEmbeddedClustering(**params).fit(np.asfortranarray(X))
+    np.testing.assert_array_equal(f_order.cluster_centers_, c_order.cluster_centers_)
+    np.testing.assert_array_equal(f_order.labels_, c_order.labels_)

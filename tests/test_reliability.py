@@ -26,6 +26,7 @@ import torch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from sklearn.base import is_clusterer
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -52,6 +53,8 @@ CLEAR_ERRORS = re.compile("|".join(map(re.escape, [
     "contains NaN or infinity. Check the estimator",  # ReconstructionOutlierDetector
     "turned X into NaN or infinity",  # ReconstructionOutlierDetector's scaling
     "The reconstruction errors of X overflowed float64",
+    "The squared distances from the codes of X to the cluster centres overflowed float64",
+    "should be >= n_clusters",  # DeepEmbeddedClustering, as KMeans: fewer samples than clusters
 ])))
 
 #: Seconds after which a hung test ends the whole run, with every thread's traceback.
@@ -157,7 +160,16 @@ def check_outputs(est, X):
         labels = clear_error_or(est.predict, X)
         if labels is not None:
             assert labels.shape == (n,) and labels.dtype.kind == "i"
-            assert set(np.unique(labels)) <= {-1, 1}
+            if is_clusterer(est):
+                assert set(np.unique(labels)) <= set(range(est.n_clusters))
+            else:  # an outlier detector
+                assert set(np.unique(labels)) <= {-1, 1}
+    if hasattr(est, "predict_proba"):
+        proba = clear_error_or(est.predict_proba, X)
+        if proba is not None:
+            assert proba.shape == (n, est.n_clusters) and proba.dtype == np.float64
+            assert np.isfinite(proba).all() and (proba >= 0).all()
+            np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
     if hasattr(est, "score"):
         score = clear_error_or(est.score, X)
         assert score is None or np.isfinite(score)
@@ -270,11 +282,18 @@ def test_an_overflowing_output_is_an_error_that_says_why():
 
 
 def diverging(name, optimizer):
-    """``name`` set up to diverge: learning_rate_init=1e3, on itself or on its estimator."""
+    """``name`` set up to diverge: learning_rate_init=1e3, on itself or on its estimator.
+
+    A meta-estimator that trains too (DeepEmbeddedClustering, whose fine-tuning has no
+    choice of optimizer) pretrains its estimator with ``optimizer`` and diverges itself.
+    """
     params = ESTIMATORS[name]().get_params()
     explosive = dict(learning_rate_init=1e3, optimizer=optimizer, max_iter=20)
-    if "learning_rate_init" in params:
+    if "optimizer" in params:
         return make(name, **explosive)
+    if "estimator" in params and "learning_rate_init" in params:
+        return make(name, learning_rate_init=1e3, max_iter=20, estimator=AutoencoderTransformer(
+            hidden_layer_sizes=(8,), optimizer=optimizer, max_iter=5))
     if "estimator" in params:
         return make(name, estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), **explosive))
     raise AssertionError(f"{name}: teach diverging() how to make this estimator diverge")
@@ -388,11 +407,18 @@ class InterruptAt(Callback):
 
 
 def interrupted(name, callback):
+    """``name`` whose training (or its estimator's) ``callback`` interrupts.
+
+    A meta-estimator that trains on after its estimator (DeepEmbeddedClustering) does so for
+    a fixed budget (``tol=None``), so that no warning of its own mixes with the interruption.
+    """
     params = ESTIMATORS[name]().get_params()
     training = dict(max_iter=6, batch_size=20, callbacks=[callback])
     if "callbacks" in params:
         return make(name, **training)
-    return make(name, estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), **training))
+    fixed_budget = {"tol": None} if "tol" in params else {}
+    return make(name, estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), **training),
+                **fixed_budget)
 
 
 @pytest.mark.parametrize("where", ["between-epochs", "within-an-epoch"])
