@@ -198,10 +198,10 @@ class DeepEmbeddedClustering(
     batch_size : int, default=256
         Size of the minibatches of fine-tuning (at most the number of samples).
 
-    learning_rate_init : float, default=1e-4
-        Learning rate of the Adam optimizer of fine-tuning. Smaller than that of the
-        autoencoders' pretraining, as in DEC, so that the pretrained code is refined rather
-        than relearned.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer of fine-tuning, IDEC's. On MNIST (see the User
+        Guide) it clustered better than 1e-4 (NMI 0.735 against 0.724 after 8 epochs, one
+        seed) and kept a lower reconstruction error.
 
     max_iter : int, default=30
         Maximum number of epochs of fine-tuning. 0 skips it: the estimator is then k-means
@@ -308,7 +308,7 @@ class DeepEmbeddedClustering(
         clustering_weight=1.0,
         n_init=10,
         batch_size=256,
-        learning_rate_init=1e-4,
+        learning_rate_init=1e-3,
         max_iter=30,
         tol=1e-3,
         random_state=None,
