@@ -28,6 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_ae import (
     AutoencoderTransformer,
     ConvAutoencoder,
+    DeepEmbeddedClustering,
     DenoisingAutoencoder,
     ReconstructionOutlierDetector,
     SequenceAutoencoder,
@@ -104,6 +105,25 @@ def test_a_random_training_on_the_gpu_is_reproducible_and_learns_as_on_the_cpu(X
 def test_a_vae_on_the_gpu_samples(X):
     vae = fit("variational", X, "cuda", max_iter=2)
     assert vae.sample(5, random_state=0).shape == (5, X.shape[1])
+
+
+def test_deep_embedded_clustering_fine_tunes_on_the_gpu_as_on_the_cpu(X):
+    fits = {}
+    for device in ("cpu", "cuda"):
+        cls, params = FAMILIES["dense"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits[device] = DeepEmbeddedClustering(
+                cls(**params, max_iter=3, device=device), n_clusters=5, max_iter=2, tol=None,
+                random_state=0,
+            ).fit(X)  # float64: the two devices agree to rounding
+    on_gpu, on_cpu = fits["cuda"], fits["cpu"]
+    assert all(p.is_cuda for p in on_gpu.estimator_.net_.module_.parameters())
+    assert isinstance(on_gpu.cluster_centers_, np.ndarray)
+    np.testing.assert_allclose(on_gpu.loss_curve_, on_cpu.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(on_gpu.cluster_centers_, on_cpu.cluster_centers_, rtol=1e-6,
+                               atol=1e-7)
+    np.testing.assert_array_equal(on_gpu.predict(X), on_gpu.labels_)
 
 
 def test_a_warm_fit_moves_to_the_current_device_and_continues(X):
