@@ -135,6 +135,36 @@ def test_convergence_warning_when_max_iter_is_reached_while_clusters_still_chang
     ]
 
 
+@pytest.mark.parametrize("step", [3, 4], ids=["first-step-of-an-epoch", "within-an-epoch"])
+def test_ctrl_c_during_fine_tuning_keeps_the_finished_epochs(monkeypatch, step):
+    # Batches of 30 of 90 samples: 3 steps per epoch. Ctrl-C at step 4 (the first of epoch
+    # 2) or at step 5 (within it); skorch ends the fit there, and the estimator keeps the one
+    # finished epoch, its centres and its network as they are, and no unfinished epoch.
+    from sklearn_ae._clustering import ClusteringNet
+
+    X, _ = blobs()
+    train_step = ClusteringNet.train_step
+    calls = []
+
+    def interrupting_step(net, batch, **kwargs):
+        calls.append(1)
+        if len(calls) == step + 1:
+            raise KeyboardInterrupt
+        return train_step(net, batch, **kwargs)
+
+    monkeypatch.setattr(ClusteringNet, "train_step", interrupting_step)
+    with warnings.catch_warnings():
+        # Stopped by the user: no warning of its own (the short pretraining may warn).
+        warnings.filterwarnings(
+            "error", message="DeepEmbeddedClustering", category=ConvergenceWarning
+        )
+        dec = fit_small(X, batch_size=30, max_iter=5, tol=1e-9)
+    assert dec.n_iter_ == len(dec.loss_curve_) == len(dec.label_changes_) == 1
+    assert np.isfinite(dec.loss_curve_).all()
+    np.testing.assert_array_equal(dec.predict(X), dec.labels_)
+    np.testing.assert_allclose(dec.predict_proba(X).sum(axis=1), 1.0)
+
+
 # ------------------------------------------------------------------------------ the API
 
 
