@@ -6,8 +6,7 @@ from ._dense import AutoencoderTransformer, DenoisingAutoencoder
 from ._outlier import ReconstructionOutlierDetector
 from ._sequence import SequenceAutoencoder
 from ._variational import VariationalAutoencoder
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AutoencoderTransformer",

@@ -19,7 +19,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
-from . import AutoencoderTransformer
+from ._dense import AutoencoderTransformer
 
 
 class ProgressLine(Callback):

@@ -26,20 +26,18 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
-from ._base import (
-    BaseAutoencoder,
-    _drop_unfinished_epoch,
-    as_tensor,
-    draw_seed,
-    seed_unset_random_states,
-    seeded_torch,
-    stage_on_device,
-    unchanged_on_error,
-)
+from ._base import BaseAutoencoder
 from ._dense import AutoencoderTransformer
-from ._modules import ClusteringModule, sharpened_target
-from ._net import ArrayDataset, AutoencoderNet, BatchIterator, DivergenceCheck
-from ._variational import VariationalAutoencoder
+from ._meta import draw_seed, seed_unset_random_states, unchanged_on_error
+from ._modules import (
+    ClusteringModule,
+    sharpened_target,
+    squared_distances,
+    student_t_assignments,
+)
+from ._net import AutoencoderNet
+from ._torch_utils import as_tensor, seeded_torch
+from ._training import TrainingConfig, configure, make_net, train
 
 
 class ClusteringNet(AutoencoderNet):
@@ -125,24 +123,30 @@ class LabelChangeStopping(Callback):
                   f"epoch, at most tol={self.tol:g}.")
 
 
-def squared_distances(codes, centers):
+#: Rows of codes per block when measuring their distances to the centres: memory grows as
+#: this times ``n_clusters`` times the code width, not with the data.
+DISTANCE_BLOCK = 1024
+
+
+def center_distances(codes, centers):
     """``(n, k)`` squared distances from the rows of ``codes`` to ``centers``, in float64.
 
-    Expanded as ``|a|**2 - 2 a.b + |b|**2``, so that memory grows as ``n * k``, not as
-    ``n * k * width``.
+    The torch kernel that fine-tuning trains with
+    (:func:`~sklearn_ae._modules.squared_distances`), on blocks of rows. A distance too large
+    for float64 is infinite, without a warning.
     """
-    codes, centers = codes.astype(np.float64), centers.astype(np.float64)
-    squared = (
-        np.square(codes).sum(axis=1, keepdims=True)
-        - 2.0 * codes @ centers.T
-        + np.square(centers).sum(axis=1)
-    )
-    return np.maximum(squared, 0.0)
+    centers = torch.as_tensor(centers, dtype=torch.float64)
+    out = np.empty((len(codes), len(centers)))
+    with torch.inference_mode():
+        for start in range(0, len(codes), DISTANCE_BLOCK):
+            block = torch.as_tensor(codes[start : start + DISTANCE_BLOCK], dtype=torch.float64)
+            out[start : start + len(block)] = squared_distances(block, centers).numpy()
+    return out
 
 
-def nearest_centers(codes, centers):
+def _nearest(codes, centers):
     """Index of the nearest of ``centers`` to each row of ``codes``, as int64."""
-    return squared_distances(codes, centers).argmin(axis=1).astype(np.int64)
+    return center_distances(codes, centers).argmin(axis=1).astype(np.int64)
 
 
 class DeepEmbeddedClustering(
@@ -366,7 +370,7 @@ class DeepEmbeddedClustering(
             rng = check_random_state(self.random_state)
             estimator = self._make_estimator(rng)
             estimator.fit(X)
-            codes = estimator._transform(X)
+            codes = estimator._transform(X)  # the base's hook: X is validated
             kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=draw_seed(rng))
             kmeans.fit(codes)
             centers = kmeans.cluster_centers_.astype(codes.dtype)
@@ -375,7 +379,7 @@ class DeepEmbeddedClustering(
                 centers = net.module_.cluster_centers.detach().cpu().numpy()
             self.estimator_ = estimator
             self.cluster_centers_ = centers
-            self.labels_ = nearest_centers(estimator._transform(X), centers)
+            self.labels_ = _nearest(estimator._transform(X), centers)
             history = [] if net is None else net.history
             self.n_iter_ = len(history)
             self.loss_curve_ = [float(row["train_loss"]) for row in history]
@@ -427,10 +431,10 @@ class DeepEmbeddedClustering(
 
     def _make_estimator(self, rng):
         """An unfitted clone of the autoencoder, with its unset seed drawn from ``rng``."""
-        if isinstance(self.estimator, VariationalAutoencoder):
+        if self.estimator is not None and self.estimator._stochastic_code:
             raise ValueError(
                 f"{type(self).__name__} fine-tunes a deterministic code, but "
-                "VariationalAutoencoder's code is a distribution, whose KL term "
+                f"{type(self.estimator).__name__}'s code is a distribution, whose KL term "
                 "fine-tuning would drop. Use AutoencoderTransformer (or ConvAutoencoder, "
                 "SequenceAutoencoder) as the estimator."
             )
@@ -444,45 +448,37 @@ class DeepEmbeddedClustering(
         """Train ``estimator``'s network (in place) and the centres; the skorch net, or None."""
         if self.max_iter == 0:
             return None
-        name = type(self).__name__
         device = estimator.device_
         module = estimator.net_.module_
         dtype = next(module.parameters()).dtype
-        X_tensor = as_tensor(X)
         with seeded_torch(seed, device):
-            net = ClusteringNet(
-                module=ClusteringModule(module, torch.as_tensor(centers, dtype=dtype)),
+            net = make_net(
+                ClusteringNet,
+                ClusteringModule(module, torch.as_tensor(centers, dtype=dtype)),
+                name=type(self).__name__,
+                device=device,
+                callbacks=[("label_change", LabelChangeStopping(
+                    self.tol,
+                    lambda: _nearest(
+                        estimator._transform(X),
+                        net.module_.cluster_centers.detach().cpu().numpy(),
+                    ),
+                    labels,
+                ))],
+            )
+            configure(net, TrainingConfig(
                 criterion=type(estimator.net_.criterion_),
                 optimizer=torch.optim.Adam,
-                lr=self.learning_rate_init,
-                max_epochs=self.max_iter,
+                optimizer_kwargs={},
+                learning_rate=self.learning_rate_init,
                 batch_size=min(self.batch_size, X.shape[0]),
-                train_split=None,
-                dataset=ArrayDataset,
-                iterator_train=BatchIterator,
-                iterator_valid=BatchIterator,
-                iterator_train__shuffle=True,
-                callbacks=[
-                    ("divergence_check", DivergenceCheck(
-                        name, self.learning_rate_init, self.max_iter,
-                        scale=max(abs(float(X.max())), abs(float(X.min()))),
-                    )),
-                    ("label_change", LabelChangeStopping(
-                        self.tol,
-                        lambda: nearest_centers(
-                            estimator._transform(X),
-                            net.module_.cluster_centers.detach().cpu().numpy(),
-                        ),
-                        labels,
-                    )),
-                ],
+                max_epochs=self.max_iter,
+                divergence_scale=max(abs(float(X.max())), abs(float(X.min()))),
                 verbose=self.verbose,
-                device=device,
-                clustering_weight=self.clustering_weight,
-            )
+                net_params={"clustering_weight": self.clustering_weight},
+            ))
             net.initialize()
-            net.partial_fit(stage_on_device(X_tensor, device))
-            _drop_unfinished_epoch(net, validate=False)
+            train(net, as_tensor(X), device)
         return net
 
     # ---------------------------------------------------------------------------- inference
@@ -535,13 +531,13 @@ class DeepEmbeddedClustering(
         proba : ndarray of shape (n_samples, n_clusters)
             Rows that sum to 1, as float64.
         """
-        q = 1.0 / (1.0 + self._squared_distances(X))
-        return q / q.sum(axis=1, keepdims=True)
+        distances = torch.as_tensor(self._squared_distances(X))
+        return student_t_assignments(distances).numpy()
 
     def _squared_distances(self, X):
         """Squared distances from the codes of `X` to the centres; an error if they overflow."""
         codes = self.transform(X)
-        distances = squared_distances(codes, self.cluster_centers_)
+        distances = center_distances(codes, self.cluster_centers_)
         if not np.isfinite(distances).all():
             raise ValueError(
                 f"The squared distances from the codes of X to the cluster centres overflowed "

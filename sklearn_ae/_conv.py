@@ -6,22 +6,15 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import CORRUPTION_PARAMETER_CONSTRAINTS, BaseAutoencoder, fill_doc
-from ._modules import ConvAutoencoderModule
-
-# Channel counts of grey, RGB and RGBA images.
-RGB_LIKE = (1, 3, 4)
-
-
-def looks_channels_last(shape):
-    """Whether an image shape of 3 entries reads best as (height, width, channels), as Keras
-    orders them: its last entry is a channel count and the other two are larger."""
-    *sides, last = shape
-    return last in RGB_LIKE and min(sides) > max(RGB_LIKE)
+from ._base import BaseAutoencoder
+from ._corruption import CorruptionMixin
+from ._docstrings import fill_doc
+from ._modules import ACTIVATIONS, ConvAutoencoderModule
+from ._shapes import complete_image_shape, looks_channels_last
 
 
 @fill_doc
-class ConvAutoencoder(BaseAutoencoder):
+class ConvAutoencoder(CorruptionMixin, BaseAutoencoder):
     """Convolutional autoencoder for images, as a scikit-learn transformer.
 
     Each row of `X` is one image, flattened in C order from ``image_shape``: ``(height,
@@ -141,8 +134,9 @@ default='relu'
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
-        **CORRUPTION_PARAMETER_CONSTRAINTS,
+        **CorruptionMixin._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "image_shape": ["array-like", None],
         "channels": ["array-like", Interval(Integral, 1, None, closed="left")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
@@ -235,23 +229,14 @@ default='relu'
                     f"of {n_features}; one entry may be -1 and is inferred."
                 )
             return (1, side, side)
-        shape = tuple(self.image_shape)
-        well_formed = (
-            len(shape) in (2, 3)
-            and all(isinstance(d, Integral) and (d >= 1 or d == -1) for d in shape)
-            and shape.count(-1) <= 1
-        )
-        if not well_formed:
+        shape = complete_image_shape(self.image_shape, n_features)
+        if shape is None:
             raise ValueError(
                 "image_shape must be (height, width) or (channels, height, width) of positive "
                 f"integers, one of which may be -1 to be inferred; got {self.image_shape!r}."
             )
-        if len(shape) == 2:
-            shape = (1, *shape)
-        known = math.prod(d for d in shape if d != -1)
-        if -1 in shape and n_features % known == 0:
-            shape = tuple(n_features // known if d == -1 else d for d in shape)
         if math.prod(shape) != n_features:
+            known = math.prod(d for d in shape if d != -1)
             size = "a multiple of " if -1 in shape else ""
             raise ValueError(
                 f"image_shape={self.image_shape!r} does not match X: images of that shape "
@@ -259,7 +244,7 @@ default='relu'
                 "of the images that the rows of X flatten, or image_shape=None for square "
                 "single-channel images."
             )
-        return tuple(int(d) for d in shape)
+        return shape
 
     def _channels(self):
         channels = self.channels
@@ -334,9 +319,6 @@ default='relu'
             and self._resolve_image_shape(X_tensor.shape[1]) == self.image_shape_
         )
 
-    def _fit(self, X, incremental=False):
-        super()._fit(X, incremental)
-        module = self.net_.module_
+    def _store_module_attributes(self, module):
         self.image_shape_ = module.image_shape
         self.n_components_ = module.n_components
-        return self

@@ -1,15 +1,53 @@
-"""Dense (stacked) autoencoders: :class:`AutoencoderTransformer`, :class:`DenoisingAutoencoder`."""
+"""Dense (stacked) autoencoders: :class:`AutoencoderTransformer`, :class:`DenoisingAutoencoder`.
+
+:class:`BaseDenseAutoencoder` holds what every dense family shares, the variational one
+(:mod:`sklearn_ae._variational`) included: the widths of the layers and their activation.
+"""
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import CORRUPTION_PARAMETER_CONSTRAINTS, BaseAutoencoder, fill_doc
-from ._modules import DenseAutoencoderModule
+from ._base import BaseAutoencoder
+from ._corruption import CorruptionMixin
+from ._docstrings import fill_doc
+from ._modules import ACTIVATIONS, DenseAutoencoderModule
+
+
+class BaseDenseAutoencoder(BaseAutoencoder):
+    """Base class of the dense families: ``n_components``, ``hidden_layer_sizes``, ``activation``.
+
+    Not for direct use. A family adds its own parameters and implements
+    :meth:`_module_params`, usually from :meth:`_dense_module_params`.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+    }
+
+    def _dense_module_params(self, X, output_activation):
+        """The module arguments that every dense family shares."""
+        hidden = self.hidden_layer_sizes
+        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
+        if any(not isinstance(h, Integral) or h < 1 for h in hidden):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
+                " Pass e.g. (128,) or (256, 64), or () for no hidden layer."
+            )
+        return {
+            "n_features": X.shape[1],
+            "n_components": self.n_components,
+            "hidden_layer_sizes": tuple(int(h) for h in hidden),
+            "activation": self.activation,
+            "output_activation": output_activation,
+        }
 
 
 @fill_doc
-class AutoencoderTransformer(BaseAutoencoder):
+class AutoencoderTransformer(BaseDenseAutoencoder):
     """Dense autoencoder as a scikit-learn transformer: a nonlinear PCA.
 
     An encoder network maps each sample to a code of ``n_components`` values and a mirrored
@@ -84,8 +122,7 @@ default='relu'
     """
 
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        **BaseDenseAutoencoder._parameter_constraints,
         "n_linear_code_layers": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -142,26 +179,9 @@ default='relu'
             "n_linear_code_layers": self.n_linear_code_layers,
         }
 
-    def _dense_module_params(self, X, output_activation):
-        """The module arguments that every dense family shares (the VAE's included)."""
-        hidden = self.hidden_layer_sizes
-        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
-        if any(not isinstance(h, Integral) or h < 1 for h in hidden):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
-                " Pass e.g. (128,) or (256, 64), or () for no hidden layer."
-            )
-        return {
-            "n_features": X.shape[1],
-            "n_components": self.n_components,
-            "hidden_layer_sizes": tuple(int(h) for h in hidden),
-            "activation": self.activation,
-            "output_activation": output_activation,
-        }
-
 
 @fill_doc
-class DenoisingAutoencoder(AutoencoderTransformer):
+class DenoisingAutoencoder(CorruptionMixin, AutoencoderTransformer):
     """Dense denoising autoencoder: trained to rebuild clean samples from corrupted ones.
 
     An :class:`AutoencoderTransformer` whose training inputs are corrupted, afresh at every
@@ -249,7 +269,7 @@ default='relu'
 
     _parameter_constraints: dict = {
         **AutoencoderTransformer._parameter_constraints,
-        **CORRUPTION_PARAMETER_CONSTRAINTS,
+        **CorruptionMixin._parameter_constraints,
     }
 
     def __init__(

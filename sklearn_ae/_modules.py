@@ -509,7 +509,12 @@ def soft_assignments(z, centers):
     freedom, as in Xie, Girshick and Farhadi, "Unsupervised Deep Embedding for Clustering
     Analysis", ICML 2016).
     """
-    q = 1.0 / (1.0 + squared_distances(z, centers))
+    return student_t_assignments(squared_distances(z, centers))
+
+
+def student_t_assignments(squared_distances):
+    """:func:`soft_assignments` from the ``(n, k)`` squared distances of codes to centres."""
+    q = 1.0 / (1.0 + squared_distances)
     return q / q.sum(dim=1, keepdim=True)
 
 

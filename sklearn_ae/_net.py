@@ -11,9 +11,10 @@ adds what an autoencoder needs on top of it:
   nothing copies the data as a whole: a tensor sharing memory with a numpy memmap is read
   one batch at a time, when training (validation split included) and when predicting (GPU
   training copies data that fit easily to the GPU once per fit: ``stage_on_device`` in
-  ``_base.py``);
-- corruption of the training inputs (:class:`Corruption`), which turns any autoencoder into a
-  denoising one: only the training step sees corrupted rows, the target stays the clean rows;
+  ``_torch_utils.py``);
+- corruption of the training inputs (a :class:`~sklearn_ae._corruption.Corruption`), which
+  turns any autoencoder into a denoising one: only the training step sees corrupted rows, the
+  target stays the clean rows;
 - a check that stops a diverging fit with an error instead of returning NaN or absurd codes;
 - a log (``verbose=1``) coloured only on a terminal (:class:`PrintLog`).
 """
@@ -29,13 +30,11 @@ from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring
 from skorch.callbacks import PrintLog as SkorchPrintLog
 from skorch.utils import Ansi, to_tensor
 
-__all__ = [
-    "ArrayDataset", "BatchIterator", "Corruption", "DivergenceCheck", "KeepBestEarlyStopping",
-    "AutoencoderNet",
-]
+from ._diagnostics import lower_learning_rate
 
-#: The kinds of corruption :class:`Corruption` draws.
-NOISES = ("gaussian", "masking", "salt_and_pepper")
+__all__ = [
+    "ArrayDataset", "BatchIterator", "DivergenceCheck", "KeepBestEarlyStopping", "AutoencoderNet",
+]
 
 
 class ArrayDataset(torch.utils.data.Dataset):
@@ -102,57 +101,6 @@ class BatchIterator:
         for start in range(0, n, bs):
             xb = X[start : start + bs] if order is None else X[order[start : start + bs]]
             yield xb, xb
-
-
-class Corruption:
-    """Corrupt a batch of rows, drawing fresh noise from torch's global generator at each call.
-
-    The estimators seed that generator inside ``torch.random.fork_rng``, so the noise is
-    reproducible from ``random_state`` and differs from batch to batch and epoch to epoch.
-
-    Parameters
-    ----------
-    noise : {'gaussian', 'masking', 'salt_and_pepper'}
-        ``'gaussian'`` adds ``noise_level`` times standard normal noise; ``'masking'`` sets
-        each value to 0 with probability ``noise_level`` (no rescaling, unlike dropout);
-        ``'salt_and_pepper'`` sets each value with probability ``noise_level`` to ``low`` or
-        ``high``, with equal chances.
-    noise_level : float
-        Standard deviation of the Gaussian noise, or the probability that a value is
-        corrupted.
-    clip : tuple of (float, float) or None
-        Range the corrupted rows are clipped to.
-    salt_and_pepper_values : tuple of (float, float) or None
-        ``(low, high)``, needed for ``'salt_and_pepper'``.
-    """
-
-    def __init__(self, noise, noise_level, clip=None, salt_and_pepper_values=None):
-        if noise not in NOISES:
-            raise ValueError(f"noise must be one of {NOISES}, got {noise!r}.")
-        if noise == "salt_and_pepper" and salt_and_pepper_values is None:
-            raise ValueError("noise='salt_and_pepper' needs salt_and_pepper_values=(low, high).")
-        self.noise = noise
-        self.noise_level = noise_level
-        self.clip = clip
-        self.salt_and_pepper_values = salt_and_pepper_values
-
-    def __call__(self, x):
-        level = self.noise_level
-        if self.noise == "gaussian":
-            x = x + level * torch.randn_like(x)
-        elif self.noise == "masking":
-            x = x * (torch.rand_like(x) >= level).to(x.dtype)
-        else:
-            low, high = self.salt_and_pepper_values
-            draw = torch.rand_like(x)
-            x = torch.where(draw < level / 2, low, torch.where(draw < level, high, x))
-        if self.clip is not None:
-            x = x.clamp(*self.clip)
-        return x
-
-    def __repr__(self):
-        return (f"Corruption(noise={self.noise!r}, noise_level={self.noise_level!r}, "
-                f"clip={self.clip!r}, salt_and_pepper_values={self.salt_and_pepper_values!r})")
 
 
 class DivergenceCheck(Callback):
@@ -289,14 +237,6 @@ class KeepBestEarlyStopping(EarlyStopping):
             raise KeyboardInterrupt
 
 
-def lower_learning_rate(learning_rate_init):
-    """The advice of the errors and warnings of a fit that a too large step spoiled."""
-    return (
-        f"Lower learning_rate_init (got {learning_rate_init}), for example to "
-        f"{learning_rate_init / 10:g}"
-    )
-
-
 class PrintLog(SkorchPrintLog):
     """skorch's table of epochs, whose colours (the best epoch's values) need a terminal.
 
@@ -322,8 +262,9 @@ class AutoencoderNet(NeuralNet):
     *args, **kwargs
         Those of :class:`skorch.NeuralNet`.
     corruption : callable or None, default=None
-        Applied to the input rows of every training batch (e.g. a :class:`Corruption`); the
-        target stays the clean rows. Validation and prediction see clean rows.
+        Applied to the input rows of every training batch (e.g. a
+        :class:`~sklearn_ae._corruption.Corruption`); the target stays the clean rows.
+        Validation and prediction see clean rows.
     """
 
     #: Names of the terms of a loss with several (e.g. ``("reconstruction", "kl")``): each

@@ -16,8 +16,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import seed_unset_random_states, unchanged_on_error
 from ._dense import AutoencoderTransformer
+from ._meta import reconstruct_with, seed_unset_random_states, unchanged_on_error
 
 
 class _RobustScaler(RobustScaler):
@@ -66,22 +66,6 @@ def default_n_components(n_features):
     the normal rows instead of copying them, and wide enough to keep it on tens of features.
     """
     return max(1, min(n_features - 1, math.ceil(math.sqrt(n_features))))
-
-
-def reconstruct_with(estimator, X):
-    """The reconstruction of `X` by a fitted model, as a numpy array.
-
-    ``estimator.reconstruct(X)`` where the model has it (every autoencoder of sklearn_ae),
-    else ``inverse_transform(transform(X))`` (PCA, a Pipeline, ...).
-    """
-    if hasattr(estimator, "reconstruct"):
-        return np.asarray(estimator.reconstruct(X))
-    if hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform"):
-        return np.asarray(estimator.inverse_transform(estimator.transform(X)))
-    raise TypeError(
-        f"{type(estimator).__name__} cannot reconstruct its input: a reconstruction model "
-        "needs a 'reconstruct' method, or 'transform' and 'inverse_transform'."
-    )
 
 
 class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):

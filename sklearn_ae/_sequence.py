@@ -4,7 +4,8 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAutoencoder, fill_doc
+from ._base import BaseAutoencoder
+from ._docstrings import fill_doc
 from ._modules import RNN_CELLS, SequenceAutoencoderModule
 
 
@@ -127,7 +128,8 @@ class SequenceAutoencoder(BaseAutoencoder):
 
     # The recurrent cells have fixed activations: no 'activation' parameter.
     _parameter_constraints: dict = {
-        **{k: v for k, v in BaseAutoencoder._parameter_constraints.items() if k != "activation"},
+        **BaseAutoencoder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "cell": [StrOptions(set(RNN_CELLS))],
@@ -250,9 +252,6 @@ class SequenceAutoencoder(BaseAutoencoder):
                                                            self.n_features_per_step_)
         )
 
-    def _fit(self, X, incremental=False):
-        super()._fit(X, incremental)
-        module = self.net_.module_
+    def _store_module_attributes(self, module):
         self.n_timesteps_ = module.n_timesteps
         self.n_features_per_step_ = module.n_features
-        return self

@@ -1,8 +1,8 @@
 """Variational autoencoders: :class:`VariationalAutoencoder`.
 
-A dense autoencoder whose code is a Gaussian: the family reuses the dense family's
-parameters and network sizes, and adds the KL term to the loss through its own skorch net,
-:class:`VariationalNet`.
+A dense autoencoder whose code is a Gaussian: the family shares the dense families' base
+(:class:`~sklearn_ae._dense.BaseDenseAutoencoder`: layer widths, activation) and adds the KL
+term to the loss through its own skorch net, :class:`VariationalNet`.
 """
 
 from numbers import Integral, Real
@@ -12,10 +12,12 @@ from sklearn.utils._param_validation import Interval, validate_parameter_constra
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 
-from ._base import LOSSES, draw_seed, fill_doc
-from ._dense import AutoencoderTransformer
+from ._dense import BaseDenseAutoencoder
+from ._docstrings import fill_doc
+from ._meta import draw_seed
 from ._modules import VariationalAutoencoderModule, gaussian_kl
 from ._net import AutoencoderNet
+from ._training import LOSSES
 
 
 class VariationalNet(AutoencoderNet):
@@ -56,7 +58,7 @@ class VariationalNet(AutoencoderNet):
 
 
 @fill_doc
-class VariationalAutoencoder(AutoencoderTransformer):
+class VariationalAutoencoder(BaseDenseAutoencoder):
     """Variational autoencoder (VAE): a generative model with a PCA-like interface.
 
     The encoder maps each sample to a Gaussian distribution over codes of ``n_components``
@@ -162,16 +164,15 @@ default='relu'
     True
     """
 
-    # A Gaussian code has no IRMAE layers: its KL term, not their product, limits the code.
+    # No IRMAE layers (n_linear_code_layers): the KL term, not their product, limits the code.
     _parameter_constraints: dict = {
-        **{
-            key: value for key, value in AutoencoderTransformer._parameter_constraints.items()
-            if key != "n_linear_code_layers"
-        },
+        **BaseDenseAutoencoder._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="left")],
     }
 
     _net_class = VariationalNet
+
+    _stochastic_code = True
 
     def __init__(
         self,

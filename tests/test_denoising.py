@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 from sklearn_ae import AutoencoderTransformer, ConvAutoencoder, DenoisingAutoencoder
-from sklearn_ae._net import Corruption
+from sklearn_ae._corruption import Corruption
 
 FAST = dict(n_components=4, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
 

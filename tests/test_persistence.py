@@ -3,7 +3,8 @@
 The rule (see ``check_pickle_versions``): a pickle loads with the sklearn_ae release series it
 was made with (same major.minor) and with the same torch or a later release of the same major
 version; anything else raises a ValueError naming the versions to install. Versions are
-tampered by patching ``sklearn_ae.__version__`` / ``torch.__version__`` while pickling.
+tampered by patching ``sklearn_ae._version.__version__`` (where the package reads its version)
+/ ``torch.__version__`` while pickling.
 """
 
 import copy
@@ -19,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch.exceptions import DeviceWarning
 
 import sklearn_ae
+import sklearn_ae._version
 from sklearn_ae import AutoencoderTransformer, ReconstructionOutlierDetector
 from sklearn_ae.utils import all_estimators
 from test_common import FAST_PARAMS
@@ -49,7 +51,7 @@ def pickled_with(est, monkeypatch, *, sklearn_ae_version=None, torch_version=Non
     """Pickle ``est`` as if made with other versions."""
     with monkeypatch.context() as m:
         if sklearn_ae_version:
-            m.setattr(sklearn_ae, "__version__", sklearn_ae_version)
+            m.setattr(sklearn_ae._version, "__version__", sklearn_ae_version)
         if torch_version:
             m.setattr(torch, "__version__", torch_version)
         return pickle.dumps(est)
@@ -107,7 +109,7 @@ def test_another_sklearn_ae_release_series_refuses_to_load(monkeypatch, saved, t
         pickle.loads(blob)
     path = tmp_path / "model.joblib"
     with monkeypatch.context() as m:
-        m.setattr(sklearn_ae, "__version__", saved)
+        m.setattr(sklearn_ae._version, "__version__", saved)
         joblib.dump(fitted(), path)
     with pytest.raises(ValueError, match=re.escape(msg)):
         joblib.load(path)

@@ -3,7 +3,6 @@
 import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 
-from .._base import BaseAutoencoder
 from ._utils import axes_and_figure, check_fitted, style
 
 
@@ -183,7 +182,9 @@ class LossCurveDisplay:
         model = trained_model(estimator)
         scores = getattr(model, "validation_scores_", None)
         validation = None
-        if scores is not None and isinstance(model, BaseAutoencoder):
+        # A model trained by skorch (its fitted net_) scores validation by the negative loss;
+        # scikit-learn's MLP scores it by R², which is no loss to draw.
+        if scores is not None and hasattr(model, "net_"):
             validation = -np.asarray(scores, dtype=float)
         display = cls(
             model.loss_curve_, validation_loss=validation,

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_array
 
+from .._shapes import complete_image_shape
 from ._utils import axes_and_figure, check_fitted, first_rows, is_detector, reconstruct, style
 
 #: Colours of the reconstructions drawn over a signal, in order; the original is blue and
@@ -19,12 +20,8 @@ def resolve_image_shape(image_shape, n_features):
     ``image_shape`` is ``(height, width)`` or ``(channels, height, width)`` as in
     :class:`~sklearn_ae.ConvAutoencoder` (rows flattened in C order), with at most one -1.
     """
-    shape = [int(d) for d in image_shape]
-    valid = len(shape) in (2, 3) and shape.count(-1) <= 1 and all(d > 0 or d == -1 for d in shape)
-    known = math.prod(d for d in shape if d != -1) if valid else 0
-    if valid and -1 in shape and known and n_features % known == 0:
-        shape[shape.index(-1)] = n_features // known
-    if not valid or math.prod(shape) != n_features:
+    shape = complete_image_shape(image_shape, n_features)
+    if shape is None or math.prod(shape) != n_features:
         side = math.isqrt(n_features)
         hint = f"({side}, {side})" if side * side == n_features else f"(1, {n_features})"
         raise ValueError(
@@ -33,8 +30,8 @@ def resolve_image_shape(image_shape, n_features):
             f"width), whose product is {n_features}, e.g. {hint}; or image_shape=None to "
             "plot the samples as 1-D signals."
         )
-    if len(shape) == 2 or shape[0] == 1:
-        return tuple(shape[-2:])
+    if shape[0] == 1:
+        return shape[1:]
     if shape[0] not in (3, 4):
         raise ValueError(
             f"image_shape={tuple(image_shape)!r} has {shape[0]} channels; an image can be "

@@ -4,7 +4,6 @@ import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_array
 
-from .._base import BaseAutoencoder
 from ._utils import axes_and_figure, check_fitted, is_detector, reconstruct, style
 
 METRICS = {
@@ -232,7 +231,8 @@ class ReconstructionErrorDisplay:
         if is_detector(estimator):
             errors = estimator.reconstruction_error(X)
             threshold = -estimator.offset_
-        elif isinstance(estimator, BaseAutoencoder):
+        elif hasattr(estimator, "reconstruct") and hasattr(estimator, "score_samples"):
+            # An autoencoder's own score: its reconstruction error (a VAE's negative ELBO).
             errors = -estimator.score_samples(X)
         else:
             X_array = check_array(X, dtype="numeric")

@@ -6,7 +6,7 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.validation import check_is_fitted
 
-from .._outlier import reconstruct_with
+from .._meta import reconstruct_with
 
 
 def is_detector(estimator):

@@ -1,0 +1,263 @@
+"""The one training path: make a skorch net, configure it, train it.
+
+Every estimator that trains a network goes through these three steps: the autoencoders
+(:meth:`~sklearn_ae._base.BaseAutoencoder._fit`) and the fine-tuning of
+:class:`~sklearn_ae.DeepEmbeddedClustering`.
+
+1. :func:`make_net` builds a new, uninitialised net around a module: the data pipeline
+   (:class:`~sklearn_ae._net.ArrayDataset`, :class:`~sklearn_ae._net.BatchIterator`), the
+   device, the :class:`~sklearn_ae._net.DivergenceCheck` and the estimator's own callbacks.
+   Nothing the user sets for training reaches it there.
+2. :func:`configure` is the only place where an estimator's training parameters reach a net,
+   from a :class:`TrainingConfig`: loss, optimizer, learning rate, L2 penalty, minibatches,
+   epochs, shuffling, verbosity, validation split, corruption, the family's own (``beta``),
+   and the settings of the library's callbacks. It serves a new net (before
+   ``initialize``) and a fitted one that trains again (``warm_start``, ``partial_fit``),
+   which keeps its optimizer's state unless the optimizer itself changed.
+3. :func:`train` runs skorch's loop for one call and keeps only the epochs that finished.
+
+Seeding (:func:`~sklearn_ae._torch_utils.seeded_torch`) is the caller's: it wraps the
+initialisation of the weights and the training in one stream.
+"""
+
+import copy
+import dataclasses
+
+import torch
+from skorch.callbacks import Callback
+
+from ._net import ArrayDataset, BatchIterator, DivergenceCheck
+from ._torch_utils import stage_on_device
+
+#: The ``loss`` parameter's torch criteria.
+LOSSES = {
+    "mse": torch.nn.MSELoss,
+    "mae": torch.nn.L1Loss,
+    "huber": torch.nn.HuberLoss,
+    "bce": torch.nn.BCELoss,
+}
+
+#: The ``optimizer`` parameter's torch optimizers and their fixed keyword arguments.
+OPTIMIZERS = {
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    # scikit-learn's MLP defaults for SGD: momentum 0.9 with Nesterov's momentum.
+    "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class EarlyStoppingConfig:
+    """Settings of the net's ``early_stopping`` callback for one training call."""
+
+    monitor: str
+    patience: int
+    threshold: float
+    load_best: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """What one training call takes from an estimator's parameters, resolved.
+
+    Attributes
+    ----------
+    criterion : type
+        The torch loss class.
+    optimizer : type
+        The torch optimizer class.
+    optimizer_kwargs : dict
+        Its keyword arguments other than the learning rate (``weight_decay``, momentum).
+    learning_rate : float
+        The learning rate.
+    batch_size, max_epochs : int
+        Minibatch size and maximum number of epochs of the call.
+    divergence_scale : float
+        The largest absolute value of the training data, for the divergence check.
+    shuffle : bool
+        Whether to shuffle the rows at every epoch.
+    verbose : int
+        skorch's verbosity.
+    train_split : callable or None
+        skorch's validation split (a ``ValidSplit``), or None to hold nothing out.
+    corruption : callable or None
+        Applied to every training batch (a :class:`~sklearn_ae._corruption.Corruption`).
+    net_params : dict
+        Parameters of the family's net class (e.g. ``{"beta": 1.0}``).
+    early_stopping : EarlyStoppingConfig or None
+        Settings of the net's ``early_stopping`` callback, where it has one.
+    callbacks : list or None
+        The user's callbacks to train with, in place of those the net holds (copies are
+        used); None keeps the net's.
+    """
+
+    criterion: type
+    optimizer: type
+    optimizer_kwargs: dict
+    learning_rate: float
+    batch_size: int
+    max_epochs: int
+    divergence_scale: float
+    shuffle: bool = True
+    verbose: int = 0
+    train_split: object = None
+    corruption: object = None
+    net_params: dict = dataclasses.field(default_factory=dict)
+    early_stopping: EarlyStoppingConfig = None
+    callbacks: list = None
+
+
+#: The library's callbacks come first in every net, before the user's.
+LIBRARY_CALLBACKS = ("divergence_check", "early_stopping")
+
+
+def make_net(net_class, module, *, name, device, callbacks=(), module_kwargs=None, dtype=None):
+    """A new, uninitialised skorch net of ``net_class`` around ``module``.
+
+    Parameters
+    ----------
+    net_class : type
+        :class:`~sklearn_ae._net.AutoencoderNet` or a subclass.
+    module : type or torch.nn.Module
+        The module class, instantiated with ``module_kwargs`` (and ``dtype``) by skorch, or
+        an instance used as it is.
+    name : str
+        The estimator's name, for the errors of the divergence check.
+    device : str
+        The torch device.
+    callbacks : sequence of (name, callback)
+        Callbacks after the divergence check: the library's (``early_stopping``), then the
+        estimator's or the user's.
+    module_kwargs : dict or None
+        Arguments of the module class.
+    dtype : torch.dtype or None
+        The module's ``dtype`` argument, for a module class.
+    """
+    module_params = {f"module__{key}": value for key, value in (module_kwargs or {}).items()}
+    if dtype is not None:
+        module_params["module__dtype"] = dtype
+    return net_class(
+        module=module,
+        **module_params,
+        criterion=None,  # a training parameter: configure sets it
+
+        dataset=ArrayDataset,
+        iterator_train=BatchIterator,
+        iterator_valid=BatchIterator,
+        callbacks=[
+            ("divergence_check", DivergenceCheck(name, learning_rate_init=None, max_iter=None)),
+            *callbacks,
+        ],
+        device=device,
+    )
+
+
+def configure(net, config):
+    """Set up ``net`` for one training call from ``config``; return ``net``.
+
+    The only place where an estimator's training parameters reach its net. A new net is
+    configured before ``initialize``. A fitted one trains with the current parameters, as
+    :class:`~sklearn.neural_network.MLPRegressor` does: its optimizer's parameter groups are
+    changed in place (Adam keeps its moments), and only another loss or optimizer class
+    replaces the criterion or the optimizer (MLPRegressor starts a new solver too).
+    """
+    fitted = net.initialized_
+    if not fitted or type(net.criterion_) is not config.criterion:
+        net.criterion = config.criterion
+        if fitted:
+            net.initialize_criterion()
+    if not fitted or type(net.optimizer_) is not config.optimizer:
+        # Another optimizer forgets the keyword arguments of the last one (momentum...).
+        for key in [key for key in vars(net) if key.startswith("optimizer__")]:
+            delattr(net, key)
+        net.optimizer = config.optimizer
+        for key, value in config.optimizer_kwargs.items():
+            setattr(net, f"optimizer__{key}", value)
+        if fitted:
+            net.initialize_optimizer()
+    if config.callbacks is not None:
+        # Copies of the user's callbacks, after the library's (which keep their state).
+        library = [
+            item for item in net.callbacks
+            if isinstance(item, tuple) and item[0] in LIBRARY_CALLBACKS
+        ]
+        net.callbacks = [*library, *copy.deepcopy(config.callbacks)]
+        if fitted:
+            net.initialize_callbacks()
+    # skorch routes these: on a fitted net, lr and optimizer__* change the parameter groups.
+    net.set_params(
+        lr=config.learning_rate,
+        **{f"optimizer__{key}": value for key, value in config.optimizer_kwargs.items()},
+        max_epochs=config.max_epochs,
+        batch_size=config.batch_size,
+        train_split=config.train_split,
+        verbose=config.verbose,
+        corruption=config.corruption,
+        **config.net_params,
+    )
+    # skorch's set_params refuses the iterator's arguments on an initialised net (it only
+    # knows how to re-initialise modules, criteria and optimizers); the loop reads it as is.
+    net.iterator_train__shuffle = config.shuffle
+    callbacks = dict(item for item in net.callbacks if isinstance(item, tuple))
+    divergence_check = callbacks["divergence_check"]
+    divergence_check.learning_rate_init = config.learning_rate
+    divergence_check.max_iter = config.max_epochs
+    divergence_check.scale = config.divergence_scale
+    if config.early_stopping is not None:
+        stopper = callbacks["early_stopping"]
+        stopper.monitor = config.early_stopping.monitor
+        stopper.patience = config.early_stopping.patience
+        stopper.threshold = config.early_stopping.threshold
+        stopper.threshold_mode = "rel"
+        stopper.load_best = config.early_stopping.load_best
+    return net
+
+
+def train(net, X_tensor, device):
+    """Train the configured, initialised ``net`` on ``X_tensor``; return the epochs completed.
+
+    skorch ends training quietly on a ``KeyboardInterrupt`` (Ctrl-C, or a callback's, which is
+    how early stopping stops it), possibly in the middle of an epoch: the weights keep the
+    optimizer steps taken, but an epoch cut short is dropped from the history, so that
+    ``n_iter_ == len(loss_curve_)``.
+    """
+    epochs_before = len(net.history)
+    net.partial_fit(stage_on_device(X_tensor, device))
+    if net.history:
+        last = net.history[-1]
+        finished = "train_loss" in last and (net.train_split is None or "valid_loss" in last)
+        if not finished:
+            net.history.pop()
+    return len(net.history) - epochs_before
+
+
+def curve(history, key):
+    """The values of ``key`` over the epochs of a skorch history that have it, as floats.
+
+    Epochs trained by ``partial_fit`` have no validation loss.
+    """
+    return [float(row[key]) for row in history if key in row]
+
+
+def check_callbacks(callbacks, early_stopping):
+    """Raise a clear error for a ``callbacks`` parameter that cannot train."""
+    for i, item in enumerate(callbacks or []):
+        callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+        named = not isinstance(item, tuple) or isinstance(item[0], str)
+        is_callback = isinstance(callback, Callback) or (
+            isinstance(callback, type) and issubclass(callback, Callback)
+        )
+        if not (named and is_callback):
+            raise ValueError(
+                f"callbacks must hold skorch callbacks (skorch.callbacks.Callback "
+                f"instances) or (name, callback) pairs; item {i} is {item!r}. Pass e.g. "
+                "callbacks=[skorch.callbacks.LRScheduler(policy='StepLR', step_size=10)]."
+            )
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and monitor.startswith("valid") and not early_stopping:
+            raise ValueError(
+                f"callbacks item {i} ({type(callback).__name__}) monitors {monitor!r}, but "
+                "nothing is held out for validation: early_stopping=False. Set "
+                "early_stopping=True (which stops on the validation loss and keeps the best "
+                "weights by itself), or monitor 'train_loss'."
+            )
