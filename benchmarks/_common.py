@@ -1,6 +1,10 @@
 """Helpers shared by the benchmark scripts.
 
-- where the data live (:func:`data_home`),
+- the command line: :func:`parser` builds every script's argument parser, with the options
+  they share (``--quick``, ``--seeds``, ``--device``, ``--results``, ``--threads``),
+- the data: where they live (:func:`data_home`) and the loaders the scripts share
+  (:func:`load_mnist`, :func:`load_fashion_mnist`, :func:`load_ecg5000_split`,
+  :func:`load_odds`), and k-means on codes (:func:`cluster`),
 - medians, ratios and markdown tables (:func:`median`, :func:`fmt_s`, :func:`fmt_ratio`,
   :func:`md_table`),
 - a one-paragraph description of the machine (:func:`machine_description`),
@@ -10,6 +14,7 @@
 Nothing here imports keras; scripts that use it set ``KERAS_BACKEND`` themselves.
 """
 
+import argparse
 import contextlib
 import datetime
 import hashlib
@@ -18,6 +23,7 @@ import platform
 import shlex
 import statistics
 import sys
+import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -37,22 +43,146 @@ See `README.md` for what each one measures and how to run them.
 """
 
 
+# -------------------------------------------------------------------------- command line
+
+THREADS_HELP = (
+    "torch intra-op threads (default 1; 0 leaves torch's default of one per core). "
+    "On a shared machine whose cores are busy with other work, torch's default "
+    "collapses (OpenMP waits on a descheduled thread), so the default is 1.")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that fills in the default of ``--seeds``, which ``--quick`` changes."""
+
+    default_seeds = None
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        if self.default_seeds is not None and not parsed.seeds:
+            parsed.seeds = [0] if parsed.quick else list(self.default_seeds)
+        return parsed
+
+
+def parser(doc, *, quick, seeds=None, device=None, threads=1, threads_help=THREADS_HELP,
+           results=True):
+    """The argument parser of a benchmark script, with the options the scripts share.
+
+    The script adds its own options to it. Parameters:
+
+    - ``doc``: the script's docstring; its first paragraph is the description.
+    - ``quick``: the help of ``--quick``, a smoke run: what it cuts, and where it writes.
+    - ``seeds``: the default ``random_state`` values of ``--seeds`` (None: no ``--seeds``).
+      ``parse_args`` fills them in when ``--seeds`` is not given: ``[0]`` with ``--quick``,
+      else ``seeds``.
+    - ``device``: the help of ``--device``, whose default is ``cpu`` (None: no ``--device``).
+    - ``threads``: the default of ``--threads``, torch's intra-op threads (None: no
+      ``--threads``); ``threads_help``, its help (by default the one for a default of 1).
+    - ``results``: whether to add ``--results``, the markdown file to write.
+    """
+    p = _Parser(description=doc.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help=quick)
+    if seeds is not None:
+        p.default_seeds = tuple(seeds)
+        p.add_argument("--seeds", type=int, nargs="+",
+                       help=f"random_state values (default {' '.join(map(str, seeds))})")
+    if device is not None:
+        p.add_argument("--device", default="cpu", help=device)
+    if results:
+        p.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
+    if threads is not None:
+        add_threads_argument(p, default=threads, help=threads_help)
+    return p
+
+
+def add_threads_argument(parser, default=1, help=THREADS_HELP):
+    """Add ``--threads``: torch's intra-op threads, for :func:`set_threads`."""
+    parser.add_argument("--threads", type=int, default=default, help=help)
+
+
+def set_threads(n):
+    """Set torch's intra-op threads to ``n`` (0 or None: leave torch's default); return it."""
+    import torch
+
+    if n:
+        torch.set_num_threads(int(n))
+    return torch.get_num_threads()
+
+
 # --------------------------------------------------------------------------------- data
 
 
 def data_home():
-    """The data folder: ``$SKLEARN_AE_DATA``, else ``../shared/data`` beside the repository."""
-    env = os.environ.get("SKLEARN_AE_DATA")
-    if env:
-        return Path(env).expanduser()
-    return (REPO_ROOT / ".." / "shared" / "data").resolve()
+    """The data folder: ``$SKLEARN_AE_DATA``, else ``../shared/data`` beside the repository.
+
+    The package's rule (``sklearn_ae.datasets.get_data_home``), with the benchmarks' folder
+    in place of the package's default, ``~/sklearn_ae_data``.
+    """
+    from sklearn_ae.datasets import get_data_home
+    from sklearn_ae.datasets._home import DATA_HOME_ENV
+
+    return get_data_home(os.environ.get(DATA_HOME_ENV)
+                         or (REPO_ROOT / ".." / "shared" / "data").resolve())
 
 
-def load_fashion_mnist(subset):
-    """``(X, y)`` of Fashion-MNIST ``subset`` ('train' or 'test'), X float32 in [0, 1]."""
+def _first(X, y, n):
+    """The first ``n`` rows of ``X`` and ``y`` (None: all of them)."""
+    return (X, y) if n is None else (X[:n], y[:n])
+
+
+def load_mnist(subset, n=None):
+    """``(X, y)`` of MNIST ``subset`` ('train' or 'test'), X float32 in [0, 1]; the first
+    ``n`` rows only if ``n`` is given."""
+    from sklearn_ae.datasets import load_mnist as _load
+
+    return _first(*_load(subset=subset, data_home=data_home(), return_X_y=True), n)
+
+
+def load_fashion_mnist(subset, n=None):
+    """``(X, y)`` of Fashion-MNIST ``subset`` ('train' or 'test'), X float32 in [0, 1]; the
+    first ``n`` rows only if ``n`` is given."""
     from sklearn_ae.datasets import load_fashion_mnist as _load
 
-    return _load(subset=subset, data_home=data_home(), return_X_y=True)
+    return _first(*_load(subset=subset, data_home=data_home(), return_X_y=True), n)
+
+
+def load_ecg5000_split(dtype=None):
+    """The seed's split of the 4,998 ECG5000 beats, ``train_test_split(test_size=0.2,
+    random_state=21)``: ``(X_train, X_test, y_train, y_test)``, normal = 1, the beats
+    unscaled (cast to ``dtype`` first, if given)."""
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_ae.datasets import load_ecg5000
+
+    X, y = load_ecg5000(data_home=data_home(), return_X_y=True)
+    if dtype is not None:
+        X = X.astype(dtype)
+    return train_test_split(X, y, test_size=0.2, random_state=21)
+
+
+def load_odds(name):
+    """``(X, y)`` of the ODDS set ``name``, y = 1 marking the outliers."""
+    from sklearn_ae.datasets import load_odds as _load
+
+    return _load(name, data_home=data_home(), return_X_y=True)
+
+
+def nmi_ari(y, labels):
+    """NMI and ARI of the cluster ``labels`` against the classes ``y``."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    return normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels)
+
+
+def cluster(Z, y):
+    """``KMeans(n_clusters=10, n_init=10, random_state=0)`` on ``Z``: NMI and ARI against
+    ``y``, and the k-means time, as a dict (``nmi``, ``ari``, ``kmeans``)."""
+    from sklearn.cluster import KMeans
+
+    t0 = time.perf_counter()
+    labels = KMeans(n_clusters=10, n_init=10, random_state=0).fit_predict(Z)
+    seconds = time.perf_counter() - t0
+    nmi, ari = nmi_ari(y, labels)
+    return {"nmi": nmi, "ari": ari, "kmeans": seconds}
 
 
 # ------------------------------------------------------------------------- statistics
@@ -118,23 +248,6 @@ def load_average():
         return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except (AttributeError, OSError):
         return "n/a"
-
-
-def set_threads(n):
-    """Set torch's intra-op threads to ``n`` (0 or None: leave torch's default); return it."""
-    import torch
-
-    if n:
-        torch.set_num_threads(int(n))
-    return torch.get_num_threads()
-
-
-def add_threads_argument(parser):
-    parser.add_argument(
-        "--threads", type=int, default=1,
-        help="torch intra-op threads (default 1; 0 leaves torch's default of one per core). "
-             "On a shared machine whose cores are busy with other work, torch's default "
-             "collapses (OpenMP waits on a descheduled thread), so the default is 1.")
 
 
 def package_fingerprint():

@@ -35,14 +35,11 @@ the autoencoders on a GPU and writes its own section, ``conv_clustering-cuda``, 
 CPU one.
 """
 
-import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "conv_clustering"
 CHANNELS, N_CODE = (16, 2), 98
@@ -60,24 +57,6 @@ DENSE_LABEL = "dense 10-value code"
 NMI_BAR = 0.70
 
 
-def load_mnist(subset):
-    from sklearn_ae.datasets import load_mnist as _load
-
-    return _load(subset=subset, data_home=C.data_home(), return_X_y=True)
-
-
-def cluster(Z, y):
-    """k-means with 10 clusters on ``Z``: NMI, ARI and the k-means time."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    t0 = time.perf_counter()
-    labels = KMeans(n_clusters=10, n_init=10, random_state=0).fit_predict(Z)
-    seconds = time.perf_counter() - t0
-    return {"nmi": normalized_mutual_info_score(y, labels),
-            "ari": adjusted_rand_score(y, labels), "kmeans": seconds}
-
-
 def fit_autoencoder(label, X_train, X_test, y_test, seed, epochs, params, n_code, device):
     """Fit on ``X_train`` on ``device``; k-means on the codes of ``X_test``."""
     from sklearn.exceptions import ConvergenceWarning
@@ -92,7 +71,7 @@ def fit_autoencoder(label, X_train, X_test, y_test, seed, epochs, params, n_code
         fit_time = time.perf_counter() - t0
     if est.n_components_ != n_code:
         raise RuntimeError(f"the code has {est.n_components_} values, not {n_code}")
-    result = cluster(est.transform(X_test), y_test)
+    result = C.cluster(est.transform(X_test), y_test)
     result.update(
         seed=seed, fit=fit_time, mse=-est.score(X_test), n_iter=est.n_iter_,
         epoch=C.median(est.net_.history[:, "dur"]),
@@ -125,11 +104,11 @@ def bar_row(what, runs, judged):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2,000 training and 2,000 test images, 2 epochs, "
-                             "one seed, bar not judged; writes benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--seeds", type=int, nargs="+", help="random_state values (default 0 1 2)")
+    parser = C.parser(
+        __doc__, quick="smoke run: 2,000 training and 2,000 test images, 2 epochs, one seed, "
+                       "bar not judged; writes benchmarks/_out/RESULTS.quick.md",
+        seeds=(0, 1, 2), device="device of the autoencoders (default cpu); another one writes "
+                                "the section conv_clustering-DEVICE")
     parser.add_argument("--epochs", type=int,
                         help=f"max_iter of the 98-value autoencoder (default {EPOCHS})")
     parser.add_argument("--dense-seeds", type=int, nargs="*",
@@ -137,14 +116,9 @@ def main(argv=None):
                              "none to skip it)")
     parser.add_argument("--dense-epochs", type=int,
                         help=f"max_iter of the dense-code autoencoder (default {DENSE_EPOCHS})")
-    parser.add_argument("--device", default="cpu",
-                        help="device of the autoencoders (default cpu); another one writes "
-                             "the section conv_clustering-DEVICE")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     threads = C.set_threads(args.threads)
-    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    seeds = args.seeds
     epochs = args.epochs or (2 if args.quick else EPOCHS)
     dense_seeds = args.dense_seeds
     if dense_seeds is None:
@@ -154,19 +128,18 @@ def main(argv=None):
     from sklearn.decomposition import PCA
 
     machine = C.machine_description(args.device)
-    X_train, _ = load_mnist("train")
-    X, y = load_mnist("test")
-    if args.quick:
-        X_train, X, y = X_train[:2000], X[:2000], y[:2000]
+    n = 2000 if args.quick else None
+    X_train, _ = C.load_mnist("train", n)
+    X, y = C.load_mnist("test", n)
     print(f"{machine}\nfit on {X_train.shape}, clustering {X.shape} {X.dtype}; seeds {seeds}, "
           f"{epochs} epochs", flush=True)
 
-    raw = cluster(X, y)
+    raw = C.cluster(X, y)
     raw["fit"] = 0.0
     print(f"raw pixels: NMI {raw['nmi']:.3f} ARI {raw['ari']:.3f}", flush=True)
     t0 = time.perf_counter()
     Z_pca = PCA(n_components=N_CODE, random_state=0).fit(X_train).transform(X)
-    pca = cluster(Z_pca, y)
+    pca = C.cluster(Z_pca, y)
     pca["fit"] = time.perf_counter() - t0
     print(f"PCA({N_CODE}): NMI {pca['nmi']:.3f} ARI {pca['ari']:.3f}", flush=True)
 

@@ -28,15 +28,11 @@ seed, 2 epochs of fine-tuning, bar not judged). ``--device cuda`` runs the autoe
 a GPU and writes its own section, ``deep_clustering-cuda``.
 """
 
-import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
-from bench_conv_clustering import cluster, load_mnist  # noqa: E402
+import _common as C
 
 SECTION = "deep_clustering"
 N_CODE = 98
@@ -47,16 +43,9 @@ EPOCHS = 8
 NMI_BAR = 0.70
 
 
-def scores(y, labels):
-    """NMI and ARI of ``labels`` against ``y``."""
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    return normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels)
-
-
 def kmeans_scores(Z, y):
     """k-means with 10 clusters on ``Z`` (as in ``bench_conv_clustering.py``): NMI and ARI."""
-    result = cluster(Z, y)
+    result = C.cluster(Z, y)
     return result["nmi"], result["ari"]
 
 
@@ -80,7 +69,7 @@ def fit(X_train, X_test, y_test, seed, epochs, device):
     if codes.shape[1] != N_CODE:
         raise RuntimeError(f"the code has {codes.shape[1]} values, not {N_CODE}")
     nmi, ari = kmeans_scores(codes, y_test)
-    own_nmi, own_ari = scores(y_test, dec.predict(X_test))
+    own_nmi, own_ari = C.nmi_ari(y_test, dec.predict(X_test))
     result = dict(seed=seed, nmi=nmi, ari=ari, own_nmi=own_nmi, own_ari=own_ari, fit=fit_time,
                   mse=-dec.estimator_.score(X_test), n_iter=dec.n_iter_,
                   change=dec.label_changes_[-1] if dec.label_changes_ else None)
@@ -102,30 +91,23 @@ def rows_of(label, runs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2,000 training and 2,000 test images, one seed, "
-                             "2 epochs; writes benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--seeds", type=int, nargs="+", help="random_state values (default 0 1 2)")
-    parser.add_argument("--epochs", type=int,
-                        help=f"epochs of fine-tuning (default {EPOCHS})")
-    parser.add_argument("--device", default="cpu",
-                        help="device of the autoencoders (default cpu); another one writes "
-                             "the section deep_clustering-DEVICE")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
+    parser = C.parser(
+        __doc__, quick="smoke run: 2,000 training and 2,000 test images, one seed, 2 epochs; "
+                       "writes benchmarks/_out/RESULTS.quick.md",
+        seeds=(0, 1, 2), device="device of the autoencoders (default cpu); another one writes "
+                                "the section deep_clustering-DEVICE")
+    parser.add_argument("--epochs", type=int, help=f"epochs of fine-tuning (default {EPOCHS})")
     args = parser.parse_args(argv)
     threads = C.set_threads(args.threads)
-    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    seeds = args.seeds
     epochs = args.epochs or (2 if args.quick else EPOCHS)
 
     from sklearn.decomposition import PCA
 
     machine = C.machine_description(args.device)
-    X_train, _ = load_mnist("train")
-    X, y = load_mnist("test")
-    if args.quick:
-        X_train, X, y = X_train[:2000], X[:2000], y[:2000]
+    n = 2000 if args.quick else None
+    X_train, _ = C.load_mnist("train", n)
+    X, y = C.load_mnist("test", n)
     print(f"{machine}\nfit on {X_train.shape}, clustering {X.shape} {X.dtype}; seeds {seeds}",
           flush=True)
 

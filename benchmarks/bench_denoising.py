@@ -27,18 +27,15 @@ Run ``python benchmarks/bench_denoising.py`` (``--quick`` for a smoke run: 10,00
 2 epochs, bars not judged).
 """
 
-import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "denoising"
 NOISE, CLIP, CHANNELS = 0.2, (0.0, 1.0), (16, 8)
@@ -145,18 +142,14 @@ def interleave(loop):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 10k training rows, 2 epochs, bars not judged; writes "
-                             "benchmarks/_out/RESULTS.quick.md")
+    parser = C.parser(__doc__, quick="smoke run: 10k training rows, 2 epochs, bars not judged; "
+                                     "writes benchmarks/_out/RESULTS.quick.md")
     parser.add_argument("--epochs", type=int, help="epochs (default 10, the seed's; quick 2)")
     parser.add_argument("--batch-size", type=int, default=32,
                         help="minibatch size (default 32, Keras' default in the seed)")
     parser.add_argument("--learning-rate", type=float, default=1e-3,
                         help="Adam's learning rate (default 1e-3, Keras' default in the seed)")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the fits")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     threads = C.set_threads(args.threads)
     epochs = args.epochs or (2 if args.quick else 10)
@@ -169,10 +162,8 @@ def main(argv=None):
     from sklearn_ae import ConvAutoencoder
 
     machine = C.machine_description()
-    X, _ = C.load_fashion_mnist("train")
+    X, _ = C.load_fashion_mnist("train", 10_000 if args.quick else None)
     X_test, _ = C.load_fashion_mnist("test")
-    if args.quick:
-        X = X[:10_000]
     X = np.ascontiguousarray(X, dtype=np.float32)
     X_test_noisy = add_noise(X_test, seed=12345)
     noisy_mse = mse(X_test_noisy, X_test)

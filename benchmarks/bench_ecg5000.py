@@ -32,33 +32,24 @@ Run ``python benchmarks/bench_ecg5000.py`` (``--quick``: one seed, 2 epochs, bar
 judged).
 """
 
-import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "ecg5000"
 ACCURACY_BAR, AUC_BAR = 0.95, 0.97
 SEED_REPORTED = {"accuracy": 0.943, "precision": 0.992, "recall": 0.905}
 
 
-def load_split():
-    """The seed's split and scaling: ``(X_train, X_test, y_train, y_test)``, normal = 1."""
-    from sklearn.model_selection import train_test_split
-
-    from sklearn_ae.datasets import load_ecg5000
-
-    X, y = load_ecg5000(data_home=C.data_home(), return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=21)
+def min_max_scale(X_train, X_test):
+    """The seed's scaling: one minimum and one maximum over all training values; float32."""
     lo, hi = X_train.min(), X_train.max()
     X_train, X_test = (X_train - lo) / (hi - lo), (X_test - lo) / (hi - lo)
-    return X_train.astype(np.float32), X_test.astype(np.float32), y_train, y_test
+    return X_train.astype(np.float32), X_test.astype(np.float32)
 
 
 def seed_detector(seed, quick, scale=None):
@@ -126,33 +117,24 @@ def evaluate(detector, X_test, y_test, fit_time):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: one seed, 2 epochs, bars not judged; writes "
-                             "benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--seeds", type=int, nargs="+",
-                        help="random_state values (default 0 1 2 3 4)")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
+    parser = C.parser(__doc__, quick="smoke run: one seed, 2 epochs, bars not judged; writes "
+                                     "benchmarks/_out/RESULTS.quick.md",
+                      seeds=(0, 1, 2, 3, 4))
     args = parser.parse_args(argv)
-    seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
+    seeds = args.seeds
     threads = C.set_threads(args.threads)
 
     from sklearn.decomposition import PCA
     from sklearn.ensemble import IsolationForest
-    from sklearn.model_selection import train_test_split
 
     from sklearn_ae import ReconstructionOutlierDetector
-    from sklearn_ae.datasets import load_ecg5000
 
     machine = C.machine_description()
-    X_train, X_test, y_train, y_test = load_split()
+    raw_train, raw_test, y_train, y_test = C.load_ecg5000_split()
+    X_train, X_test = min_max_scale(raw_train, raw_test)
     normal_train = X_train[y_train == 1]
     # The library's defaults see the raw beats: they scale for themselves.
-    X_raw, y_raw = load_ecg5000(data_home=C.data_home(), return_X_y=True)
-    raw_train, raw_test, raw_y_train, raw_y_test = train_test_split(
-        X_raw, y_raw, test_size=0.2, random_state=21)
-    raw_normal = raw_train[raw_y_train == 1]
+    raw_normal = raw_train[y_train == 1]
     print(f"{machine}\n{len(normal_train)} normal training beats, {len(X_test)} test beats "
           f"({int(y_test.sum())} normal), seeds {seeds}", flush=True)
 
@@ -171,12 +153,12 @@ def main(argv=None):
         "seed protocol + robust scaling": lambda s: (
             seed_detector(s, args.quick, scale="robust"), normal_train, X_test, y_test),
         "library defaults": lambda s: (ReconstructionOutlierDetector(random_state=s),
-                                       raw_normal, raw_test, raw_y_test),
+                                       raw_normal, raw_test, y_test),
         "defaults wrapping PCA(8)": lambda s: (
             ReconstructionOutlierDetector(PCA(n_components=8), random_state=s),
-            raw_normal, raw_test, raw_y_test),
+            raw_normal, raw_test, y_test),
         "IsolationForest": lambda s: (IsolationForest(random_state=s), raw_normal, raw_test,
-                                      raw_y_test),
+                                      y_test),
     }
     rethreshold = "library defaults, mean + 1 std"
     order = list(models)

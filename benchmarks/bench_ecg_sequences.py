@@ -28,16 +28,12 @@ Run ``python benchmarks/bench_ecg_sequences.py`` (``--quick``: one seed, 2 epoch
 LSTM and 5 of the dense models; writes ``benchmarks/_out/RESULTS.quick.md``).
 """
 
-import argparse
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "ecg_sequences"
 N_COMPONENTS = 8
@@ -46,13 +42,7 @@ SEQUENCE_EPOCHS = 30
 
 def load_split():
     """Raw beats, the seed's split: ``(normal training beats, X_test, y_test)``, normal = 1."""
-    from sklearn.model_selection import train_test_split
-
-    from sklearn_ae.datasets import load_ecg5000
-
-    X, y = load_ecg5000(data_home=C.data_home(), return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X.astype(np.float32), y, test_size=0.2, random_state=21)
+    X_train, X_test, y_train, y_test = C.load_ecg5000_split(dtype=np.float32)
     return X_train[y_train == 1], X_test, y_test
 
 
@@ -100,15 +90,11 @@ def run_one(estimator, seed, normal_train, X_test, y_test):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: one seed, few epochs; writes "
-                             "benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--seeds", type=int, nargs="+", help="random_state values (default 0 1 2)")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
+    parser = C.parser(__doc__, quick="smoke run: one seed, few epochs; writes "
+                                     "benchmarks/_out/RESULTS.quick.md",
+                      seeds=(0, 1, 2))
     args = parser.parse_args(argv)
-    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    seeds = args.seeds
     threads = C.set_threads(args.threads)
 
     machine = C.machine_description()

@@ -21,17 +21,14 @@ since a GPU is compared with the whole CPU.
 Run ``python benchmarks/bench_gpu.py`` on a machine with a CUDA build of torch.
 """
 
-import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "gpu"
 GPU = "cuda"
@@ -87,18 +84,15 @@ def time_transform(est, X, repeats, device):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 10,000 rows, one round; writes RESULTS.quick.md")
+    parser = C.parser(__doc__, quick="smoke run: 10,000 rows, one round; writes RESULTS.quick.md",
+                      threads=0, threads_help="torch threads on the CPU side (default 0: one "
+                                              "per core)")
     parser.add_argument("--rounds", type=int, help="alternating CPU/GPU rounds (default 2)")
     parser.add_argument("--epochs", type=int, default=3,
                         help="epochs per fit, the first dropped (default 3)")
     parser.add_argument("--conv-rows", type=int, default=20_000,
                         help="training rows of the conv network (default 20,000)")
     parser.add_argument("--repeats", type=int, default=10, help="inference repeats")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch threads on the CPU side (default 0: one per core)")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():
         print(f"CUDA is not available (torch {torch.__version__}): nothing to compare, "

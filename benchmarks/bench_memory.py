@@ -31,12 +31,10 @@ import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "memory"
 BAR = 2.0
@@ -111,15 +109,11 @@ def run_child(scenario, path, epochs, threads):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 10,000 rows, one repeat; writes RESULTS.quick.md")
+    parser = C.parser(__doc__, quick="smoke run: 10,000 rows, one repeat; writes RESULTS.quick.md")
     parser.add_argument("--epochs", type=int, default=2, help="epochs of each fit (default 2)")
     parser.add_argument("--repeats", type=int, help="runs per scenario (default 3, quick 1)")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
     parser.add_argument("--child", choices=SCENARIOS, help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child, args.data, args.epochs, args.threads)
@@ -128,9 +122,7 @@ def main(argv=None):
     C.set_threads(args.threads)  # as in the scenarios, so that the description says so
 
     machine = C.machine_description()
-    X, _ = C.load_fashion_mnist("train")
-    if args.quick:
-        X = X[:10_000]
+    X, _ = C.load_fashion_mnist("train", 10_000 if args.quick else None)
     X = np.ascontiguousarray(X, dtype=np.float32)
     path = C.BENCH_DIR / "_out" / f"fashion_mnist_train_{len(X)}.npy"
     path.parent.mkdir(parents=True, exist_ok=True)

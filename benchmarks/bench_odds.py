@@ -23,17 +23,14 @@ Run ``python benchmarks/bench_odds.py`` (``--quick``: 3 small sets, one split, b
 judged).
 """
 
-import argparse
 import sys
 import time
 import traceback
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "odds"
 N_SPLITS, TEST_SIZE = 3, 0.4
@@ -100,18 +97,14 @@ def run_one(factory, X, y, splits, n_features):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {', '.join(QUICK_SETS)}, one split, bars not "
-                             "judged; writes benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
+    parser = C.parser(__doc__, quick=f"smoke run: {', '.join(QUICK_SETS)}, one split, bars not "
+                                     "judged; writes benchmarks/_out/RESULTS.quick.md")
     args = parser.parse_args(argv)
     threads = C.set_threads(args.threads)
 
     from sklearn.model_selection import StratifiedShuffleSplit
 
-    from sklearn_ae.datasets import ODDS_DATASETS, load_odds
+    from sklearn_ae.datasets import ODDS_DATASETS
 
     machine = C.machine_description()
     names = QUICK_SETS if args.quick else ODDS_DATASETS
@@ -128,7 +121,7 @@ def main(argv=None):
     fit = {name: {} for name in factories}
     shapes = {}
     for ds in names:
-        X, y = load_odds(ds, data_home=C.data_home(), return_X_y=True)
+        X, y = C.load_odds(ds)
         shapes[ds] = (X.shape, int(y.sum()))
         splits = list(StratifiedShuffleSplit(n_splits=n_splits, test_size=TEST_SIZE,
                                              random_state=0).split(X, y))

@@ -18,12 +18,10 @@ import re
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "quality"
 N_COMPONENTS = 64
@@ -88,28 +86,22 @@ def fit_pca(X, X_test):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: one seed, 10k training rows, max_iter=2, bars not "
-                             "judged; writes benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--seeds", type=int, nargs="+", help="random_state values (default 0 1 2)")
+    parser = C.parser(__doc__, quick="smoke run: one seed, 10k training rows, max_iter=2, bars "
+                                     "not judged; writes benchmarks/_out/RESULTS.quick.md",
+                      seeds=(0, 1, 2))
     parser.add_argument("--set", type=parse_setting, action="append", default=[],
                         metavar="KEY=VALUE",
                         help="what-if: override a parameter of AutoencoderTransformer (repeat "
                              "for several). The run is written to its own section of "
                              "benchmarks/_out/RESULTS.whatif.md, never over the default run.")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     settings = dict(args.set)
-    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    seeds = args.seeds
     threads = C.set_threads(args.threads)
 
     machine = C.machine_description()
-    X, _ = C.load_fashion_mnist("train")
+    X, _ = C.load_fashion_mnist("train", 10_000 if args.quick else None)
     X_test, _ = C.load_fashion_mnist("test")
-    if args.quick:
-        X = X[:10_000]
     print(f"{machine}\nfitting on {X.shape} {X.dtype}, seeds {seeds}", flush=True)
 
     pca = fit_pca(X, X_test)

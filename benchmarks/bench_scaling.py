@@ -15,16 +15,13 @@ time per row at every size within 25% of that at 10,000 rows.
 Run ``python benchmarks/bench_scaling.py`` (``--quick``: sizes 2.5k to 20k, one run).
 """
 
-import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "scaling"
 SIZES, QUICK_SIZES = (10_000, 20_000, 40_000, 80_000), (2_500, 5_000, 10_000, 20_000)
@@ -60,14 +57,11 @@ def line_fit(x, y):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2,500 to 20,000 rows, one run; writes RESULTS.quick.md")
+    parser = C.parser(__doc__,
+                      quick="smoke run: 2,500 to 20,000 rows, one run; writes RESULTS.quick.md")
     parser.add_argument("--runs", type=int, help="fits per size (default 3, quick 1)")
     parser.add_argument("--epochs", type=int, default=3,
                         help="epochs per fit, the first dropped for the epoch time (default 3)")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be at least 2: the first epoch of each fit is dropped")

@@ -23,12 +23,10 @@ Inference: ``transform`` of the 10,000 test images against a torch loop over the
 Run ``python benchmarks/bench_training_speed.py`` (``--quick`` for a smoke run on a subset).
 """
 
-import argparse
 import os
 import sys
 import time
 import warnings
-from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -36,8 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "training_speed"
 BATCH, LR, N_CODE, N_HIDDEN, PREDICT_BATCH = 256, 1e-3, 64, 256, 1024
@@ -189,16 +186,12 @@ def time_inference(est, encoder, X, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 10k training rows, 1 round of 2 epochs, 3 inference "
-                             "repeats; writes benchmarks/_out/RESULTS.quick.md")
+    parser = C.parser(__doc__, quick="smoke run: 10k training rows, 1 round of 2 epochs, 3 "
+                                     "inference repeats; writes benchmarks/_out/RESULTS.quick.md")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 1)")
     parser.add_argument("--epochs", type=int,
                         help="epochs per fit, the first dropped (default 3, quick 2)")
     parser.add_argument("--repeats", type=int, help="inference repeats (default 15, quick 3)")
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     threads = C.set_threads(args.threads)
     rounds = args.rounds or (1 if args.quick else 5)
@@ -208,10 +201,8 @@ def main(argv=None):
         parser.error("--epochs must be at least 2: the first epoch of each fit is dropped")
 
     machine = C.machine_description()
-    X, _ = C.load_fashion_mnist("train")
+    X, _ = C.load_fashion_mnist("train", 10_000 if args.quick else None)
     X_test, _ = C.load_fashion_mnist("test")
-    if args.quick:
-        X = X[:10_000]
     X = np.ascontiguousarray(X, dtype=np.float32)
     X_test = np.ascontiguousarray(X_test, dtype=np.float32)
 

@@ -39,15 +39,12 @@ minutes on an H100; hours on two CPU cores). ``--quick`` runs the variants of th
 for 2 epochs on 2,000 training images.
 """
 
-import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SECTION = "conv_clustering_variants"
 
@@ -175,11 +172,7 @@ def idec(encoder, decoder, X, X_test, epochs, gamma=0.1):
 
 
 def kmeans_nmi(Z, y):
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import normalized_mutual_info_score
-
-    labels = KMeans(n_clusters=10, n_init=10, random_state=0).fit_predict(Z)
-    return normalized_mutual_info_score(y, labels)
+    return C.cluster(Z, y)["nmi"]
 
 
 def make_variant(name, kind="seed", batch_norm=False, activation="relu", **options):
@@ -204,15 +197,11 @@ VARIANTS = [
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="two variants, 2 epochs, 2,000 images; writes "
-                             "benchmarks/_out/RESULTS.quick.md")
-    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    parser = C.parser(__doc__, quick="two variants, 2 epochs, 2,000 images; writes "
+                                     "benchmarks/_out/RESULTS.quick.md",
+                      device="torch device (default cpu)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs per variant (30)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results", help="markdown file to write (default: RESULTS.md)")
-    C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     C.set_threads(args.threads)
 
@@ -220,15 +209,12 @@ def main(argv=None):
     from sklearn.decomposition import PCA
     from sklearn.metrics import normalized_mutual_info_score
 
-    from sklearn_ae.datasets import load_mnist
-
-    home = C.data_home()
-    X_train_np = load_mnist(subset="train", data_home=home, return_X_y=True)[0]
-    X_np, y = load_mnist(subset="test", data_home=home, return_X_y=True)
+    X_train_np, _ = C.load_mnist("train", 2000 if args.quick else None)
+    X_np, y = C.load_mnist("test")
     variants, epochs = VARIANTS, args.epochs
     if args.quick:
         variants = [v for v in VARIANTS if v["kind"] == "seed"]  # every loss, small nets
-        X_train_np, epochs = X_train_np[:2000], 2
+        epochs = 2
 
     def as_images(A):
         return torch.tensor(A.reshape(-1, 1, 28, 28), dtype=torch.float32, device=args.device)

@@ -6,26 +6,25 @@ repository root). Each script rewrites its own section of ``benchmarks/RESULTS.m
 script crashed; a failed bar is recorded as FAIL in the results, not as an error.
 """
 
-import argparse
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
+import _common as C
+
 #: Run first, in this order; any other ``bench_*.py`` in the folder follows, alphabetically.
 FIRST = ["bench_training_speed.py", "bench_quality.py"]
 
 
 def discover():
-    found = sorted(p.name for p in BENCH_DIR.glob("bench_*.py"))
+    found = sorted(p.name for p in C.BENCH_DIR.glob("bench_*.py"))
     return [s for s in FIRST if s in found] + [s for s in found if s not in FIRST]
 
 
 def main(argv=None):
     scripts = discover()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke runs (passed to each script)")
+    parser = C.parser(__doc__, quick="smoke runs (passed to each script)", threads=None,
+                      results=False)
     parser.add_argument("--threads", type=int,
                         help="torch threads, passed to each script (default: the scripts' own)")
     parser.add_argument("--only", nargs="+", choices=scripts, help="run only these scripts")
@@ -35,10 +34,10 @@ def main(argv=None):
 
     failed = []
     for script in args.only or scripts:
-        cmd = [sys.executable, str(BENCH_DIR / script), *extra]
+        cmd = [sys.executable, str(C.BENCH_DIR / script), *extra]
         print(f"==> {' '.join(cmd)}", flush=True)
         t0 = time.perf_counter()
-        rc = subprocess.call(cmd, cwd=BENCH_DIR.parent)
+        rc = subprocess.call(cmd, cwd=C.REPO_ROOT)
         print(f"<== {script}: exit {rc} after {time.perf_counter() - t0:.0f} s", flush=True)
         if rc:
             failed.append(script)
