@@ -6,19 +6,15 @@ must be those of the sequential run with the same seeds. Needs the ``dask`` extr
 """
 
 import logging
-import warnings
 
 import joblib
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_validate
 
+from _instances import NAMES, make, scaled_digits
 from sklearn_ae import AutoencoderTransformer
-from sklearn_ae.utils import all_estimators
-from test_common import FAST_PARAMS
 
 distributed = pytest.importorskip("distributed", reason="needs dask[distributed] (the dask extra)")
 
@@ -47,7 +43,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def X():
-    return load_digits().data[:450] / 16.0
+    return scaled_digits(450)[0]
 
 
 def test_grid_search_on_a_dask_cluster_matches_the_sequential_run(client, X, one_thread):
@@ -59,12 +55,10 @@ def test_grid_search_on_a_dask_cluster_matches_the_sequential_run(client, X, one
             n_jobs=-1,
         )
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with joblib.parallel_backend("sequential"):
-            sequential = search().fit(X)
-        with joblib.parallel_backend("dask"):
-            on_dask = search().fit(X)
+    with joblib.parallel_backend("sequential"):
+        sequential = search().fit(X)
+    with joblib.parallel_backend("dask"):
+        on_dask = search().fit(X)
     workers = {w["host"] for w in client.scheduler_info()["workers"].values()}
     assert workers == {"127.0.0.1"}
     for key in ["mean_test_score", *[f"split{i}_test_score" for i in range(3)]]:
@@ -75,23 +69,20 @@ def test_grid_search_on_a_dask_cluster_matches_the_sequential_run(client, X, one
     assert len(set(on_dask.cv_results_["mean_test_score"])) == 4  # four different models
 
 
-@pytest.mark.parametrize("name, cls", all_estimators())
-def test_cross_validate_on_a_dask_cluster_returns_the_same_models(client, X, one_thread,
-                                                                   name, cls):
+@pytest.mark.parametrize("name", NAMES)
+def test_cross_validate_on_a_dask_cluster_returns_the_same_models(client, X, one_thread, name):
     def mean_score(estimator, X_test, y=None):
         # A number that depends on the whole fitted model; a clusterer has no score_samples.
         if hasattr(estimator, "score_samples"):
             return float(np.mean(estimator.score_samples(X_test)))
         return float(np.mean(estimator.transform(X_test)))
 
-    est = cls(**FAST_PARAMS[name], **{"random_state": 0})
+    est = make(name)
     runs = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for backend in ("sequential", "dask"):
-            with joblib.parallel_backend(backend):
-                runs[backend] = cross_validate(est, X, cv=3, scoring=mean_score, n_jobs=-1,
-                                               return_estimator=True)
+    for backend in ("sequential", "dask"):
+        with joblib.parallel_backend(backend):
+            runs[backend] = cross_validate(est, X, cv=3, scoring=mean_score, n_jobs=-1,
+                                           return_estimator=True)
     np.testing.assert_allclose(runs["dask"]["test_score"], runs["sequential"]["test_score"],
                                rtol=RTOL)
     # The fitted models came back from the workers by pickle, and score as they did there.

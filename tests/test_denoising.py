@@ -1,40 +1,22 @@
 """DenoisingAutoencoder, and the corruption of training inputs that the base gives every family."""
 
-import pickle
 import re
-import warnings
 
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
 from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
+from _instances import unit_data
 from sklearn_ae import AutoencoderTransformer, ConvAutoencoder, DenoisingAutoencoder
 from sklearn_ae._corruption import Corruption
 
 FAST = dict(n_components=4, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    # Short fits on purpose: the ConvergenceWarning is tested in test_dense.py.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
-
-
-def unit_data(n=60, n_features=8, seed=0):
-    """Values in [0, 1] with structure: a 2-D latent pushed through a sigmoid."""
-    rng = np.random.RandomState(seed)
-    latent = rng.normal(size=(n, 2))
-    return 1 / (1 + np.exp(-latent @ rng.normal(size=(2, n_features))))
 
 
 def noisy_copy(X, scale, seed):
@@ -211,13 +193,6 @@ def test_same_seed_same_noise_and_weights_other_seed_other_noise():
         torch.testing.assert_close(pa, pb, rtol=0, atol=0)
 
 
-def test_callers_global_random_state_is_untouched_by_the_noise():
-    torch.manual_seed(7)
-    state = torch.get_rng_state()
-    DenoisingAutoencoder(noise_level=0.3, **FAST).fit(unit_data())
-    assert torch.equal(torch.get_rng_state(), state)
-
-
 def test_warm_start_follows_a_change_of_noise():
     X = unit_data()
     dae = DenoisingAutoencoder(warm_start=True, **FAST).fit(X)
@@ -291,18 +266,3 @@ def test_grid_search_selects_a_noise_level():
     assert search.best_score_ < 0
 
 
-def test_pickle_and_clone_round_trip():
-    X = unit_data()
-    dae = DenoisingAutoencoder(noise="salt_and_pepper", clip=(0, 1), **FAST).fit(X)
-    restored = pickle.loads(pickle.dumps(dae))
-    np.testing.assert_array_equal(restored.transform(X), dae.transform(X))
-    np.testing.assert_array_equal(restored.reconstruct(X), dae.reconstruct(X))
-    assert restored.net_.corruption.salt_and_pepper_values == (0.0, 1.0)
-    fresh = clone(dae)
-    assert not hasattr(fresh, "net_") and fresh.get_params() == dae.get_params()
-
-
-def test_feature_names_use_the_class_name():
-    dae = DenoisingAutoencoder(**{**FAST, "n_components": 2}).fit(unit_data())
-    assert list(dae.get_feature_names_out()) == ["denoisingautoencoder0",
-                                                 "denoisingautoencoder1"]

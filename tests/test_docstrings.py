@@ -1,15 +1,14 @@
 """Every public parameter, fitted attribute and method of every estimator is documented."""
 
 import inspect
-import warnings
 
 import numpy as np
 import pytest
 from numpydoc.docscrape import ClassDoc, FunctionDoc
 
 import sklearn_ae
+from _instances import FAST_PARAMS
 from sklearn_ae.utils import all_estimators
-from test_common import FAST_PARAMS
 
 ESTIMATORS = all_estimators()
 
@@ -34,9 +33,7 @@ def test_every_parameter_is_documented(name, cls):
 @pytest.mark.parametrize("name, cls", ESTIMATORS)
 def test_every_fitted_attribute_is_documented(name, cls):
     X = np.random.RandomState(0).uniform(size=(40, 5))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est = cls(**FAST_PARAMS[name]).fit(X)
+    est = cls(**FAST_PARAMS[name]).fit(X)
     fitted = {k for k in vars(est) if k.endswith("_") and not k.startswith("_")}
     documented = _documented(ClassDoc(cls)["Attributes"])
     assert fitted - documented == set(), f"{name}: undocumented fitted attributes"

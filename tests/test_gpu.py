@@ -16,15 +16,13 @@ import pickle
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import joblib
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 
+from _instances import scaled_digits
 from sklearn_ae import (
     AutoencoderTransformer,
     ConvAutoencoder,
@@ -52,15 +50,13 @@ TOLERANCE = {np.float64: (1e-7, 1e-9), np.float32: (2e-2, 2e-3)}
 
 @pytest.fixture(scope="module")
 def X():
-    return load_digits().data[:600] / 16.0
+    return scaled_digits(600)[0]
 
 
 def fit(family, X, device, dtype=np.float32, **params):
     cls, family_params = FAMILIES[family]
     est = cls(**{**family_params, "max_iter": 3, "random_state": 0, **params}, device=device)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X if X.dtype == dtype else X.astype(dtype))
+    return est.fit(X if X.dtype == dtype else X.astype(dtype))
 
 
 def test_device_auto_picks_the_gpu(X):
@@ -111,12 +107,10 @@ def test_deep_embedded_clustering_fine_tunes_on_the_gpu_as_on_the_cpu(X):
     fits = {}
     for device in ("cpu", "cuda"):
         cls, params = FAMILIES["dense"]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            fits[device] = DeepEmbeddedClustering(
-                cls(**params, max_iter=3, device=device), n_clusters=5, max_iter=2, tol=None,
-                random_state=0,
-            ).fit(X)  # float64: the two devices agree to rounding
+        fits[device] = DeepEmbeddedClustering(
+            cls(**params, max_iter=3, device=device), n_clusters=5, max_iter=2, tol=None,
+            random_state=0,
+        ).fit(X)  # float64: the two devices agree to rounding
     on_gpu, on_cpu = fits["cuda"], fits["cpu"]
     assert all(p.is_cuda for p in on_gpu.estimator_.net_.module_.parameters())
     assert isinstance(on_gpu.cluster_centers_, np.ndarray)
@@ -130,19 +124,17 @@ def test_a_warm_fit_moves_to_the_current_device_and_continues(X):
     # Fit on the CPU, go on on the GPU (weights and Adam's moments move), then come back.
     on_cpu = fit("dense", X, "cpu", np.float64, warm_start=True)
     moved = fit("dense", X, "cpu", np.float64, warm_start=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        on_cpu.fit(X)
-        moved.set_params(device="cuda").fit(X)
-        assert moved.device_ == "cuda" and moved.n_iter_ == 6
-        assert all(p.is_cuda for p in moved.net_.module_.parameters())
-        assert all(v.is_cuda for state in moved.net_.optimizer_.state.values()
-                   for k, v in state.items() if k != "step")
-        rtol, atol = TOLERANCE[np.float64]
-        np.testing.assert_allclose(moved.loss_curve_, on_cpu.loss_curve_, rtol=rtol)
-        np.testing.assert_allclose(moved.transform(X), on_cpu.transform(X), rtol=rtol,
-                                   atol=atol)
-        moved.set_params(device="cpu").partial_fit(X)
+    on_cpu.fit(X)
+    moved.set_params(device="cuda").fit(X)
+    assert moved.device_ == "cuda" and moved.n_iter_ == 6
+    assert all(p.is_cuda for p in moved.net_.module_.parameters())
+    assert all(v.is_cuda for state in moved.net_.optimizer_.state.values()
+               for k, v in state.items() if k != "step")
+    rtol, atol = TOLERANCE[np.float64]
+    np.testing.assert_allclose(moved.loss_curve_, on_cpu.loss_curve_, rtol=rtol)
+    np.testing.assert_allclose(moved.transform(X), on_cpu.transform(X), rtol=rtol,
+                               atol=atol)
+    moved.set_params(device="cpu").partial_fit(X)
     assert moved.device_ == "cpu" and moved.n_iter_ == 7
     assert not any(p.is_cuda for p in moved.net_.module_.parameters())
 

@@ -11,7 +11,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -47,13 +47,6 @@ def labelled(n_inliers=300, n_outliers=30, n_features=6, seed=0):
         [-1, 1], size=n_outliers)
     y = np.r_[np.ones(n_inliers, dtype=int), -np.ones(n_outliers, dtype=int)]
     return X, y
-
-
-def quiet(fn, *args, **kwargs):
-    """Call ``fn`` with ConvergenceWarnings of short test budgets silenced."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return fn(*args, **kwargs)
 
 
 # ------------------------------------------------------------------------------- detection
@@ -110,8 +103,7 @@ AUTOENCODERS = {
 def test_with_our_autoencoders(name):
     X, y = labelled()
     ae = getattr(sklearn_ae, name)(**AUTOENCODERS[name])
-    detector = quiet(ReconstructionOutlierDetector(ae, metric="mse", random_state=0).fit,
-                     X[y == 1])
+    detector = ReconstructionOutlierDetector(ae, metric="mse", random_state=0).fit(X[y == 1])
     # The error is the one of the autoencoder's own reconstruct(), on standardised data.
     Z = detector.scaler_.transform(X)
     expected = np.mean((detector.estimator_.reconstruct(Z) - Z) ** 2, axis=1)
@@ -135,7 +127,7 @@ def test_a_frozen_prefit_estimator_is_used_as_it_is(prefit):
     from sklearn.frozen import FrozenEstimator
 
     X, y = labelled()
-    prefit = quiet(clone(prefit).fit, X[:150])
+    prefit = clone(prefit).fit(X[:150])
     codes = prefit.transform(X)
     detector = ReconstructionOutlierDetector(FrozenEstimator(prefit), scale=None).fit(X, y)
     np.testing.assert_array_equal(detector.estimator_.transform(X), codes)  # not refitted
@@ -194,7 +186,7 @@ def test_auto_threshold_is_median_plus_n_std_robust_standard_deviations():
 
 
 def test_auto_may_flag_no_training_row_of_clean_data_as_documented():
-    # The data of scikit-learn's outlier checks (see FAST_PARAMS in test_common.py).
+    # The data of scikit-learn's outlier checks (see FAST_PARAMS in _instances.py).
     from sklearn.datasets import make_blobs
     from sklearn.utils import shuffle
 
@@ -249,11 +241,11 @@ def test_mad_of_zero_falls_back_to_the_standard_deviation():
 def test_set_threshold_equals_refitting_with_the_new_parameters(before, after):
     X, _ = labelled()
     ae = AutoencoderTransformer(**FAST_AE)
-    detector = quiet(ReconstructionOutlierDetector(ae, **before).fit, X)
+    detector = ReconstructionOutlierDetector(ae, **before).fit(X)
     net = detector.estimator_.net_
     assert detector.set_threshold(**after) is detector
     assert detector.estimator_.net_ is net  # no retraining
-    refit = quiet(ReconstructionOutlierDetector(ae, **{**before, **after}).fit, X)
+    refit = ReconstructionOutlierDetector(ae, **{**before, **after}).fit(X)
     assert detector.get_params() == refit.get_params()
     assert detector.offset_ == refit.offset_
     np.testing.assert_array_equal(detector.predict(X), refit.predict(X))
@@ -339,8 +331,8 @@ def test_per_feature_errors_point_at_the_broken_feature():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_outputs_are_float64_and_labels_ints(dtype):
     X, _ = labelled()
-    detector = quiet(ReconstructionOutlierDetector(AutoencoderTransformer(**FAST_AE)).fit,
-                     X.astype(dtype))
+    detector = ReconstructionOutlierDetector(AutoencoderTransformer(**FAST_AE)).fit(
+        X.astype(dtype))
     for output in (detector.score_samples(X.astype(dtype)), detector.decision_function(X),
                    detector.reconstruction_error(X), detector.train_scores_):
         assert output.dtype == np.float64
@@ -352,16 +344,16 @@ def test_outputs_are_float64_and_labels_ints(dtype):
 def test_same_random_state_same_scores_and_user_estimator_untouched():
     X, _ = labelled()
     ae = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(16,), max_iter=10)
-    a = quiet(ReconstructionOutlierDetector(ae, random_state=0).fit, X).score_samples(X)
-    b = quiet(ReconstructionOutlierDetector(ae, random_state=0).fit, X).score_samples(X)
-    c = quiet(ReconstructionOutlierDetector(ae, random_state=1).fit, X).score_samples(X)
+    a = ReconstructionOutlierDetector(ae, random_state=0).fit(X).score_samples(X)
+    b = ReconstructionOutlierDetector(ae, random_state=0).fit(X).score_samples(X)
+    c = ReconstructionOutlierDetector(ae, random_state=1).fit(X).score_samples(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     assert ae.random_state is None and not hasattr(ae, "net_")
     # A seed set on the estimator itself is kept.
     seeded = ReconstructionOutlierDetector(clone(ae).set_params(random_state=7),
                                            random_state=0)
-    assert quiet(seeded.fit, X).estimator_.random_state == 7
+    assert seeded.fit(X).estimator_.random_state == 7
 
 
 def test_nested_random_states_are_seeded_and_global_rng_untouched():
@@ -382,7 +374,7 @@ def test_nested_random_states_are_seeded_and_global_rng_untouched():
 
 def test_pickle_round_trip_keeps_scores_and_threshold():
     X, _ = labelled()
-    detector = quiet(ReconstructionOutlierDetector(AutoencoderTransformer(**FAST_AE)).fit, X)
+    detector = ReconstructionOutlierDetector(AutoencoderTransformer(**FAST_AE)).fit(X)
     restored = pickle.loads(pickle.dumps(detector))
     np.testing.assert_array_equal(restored.score_samples(X), detector.score_samples(X))
     assert restored.offset_ == detector.offset_
@@ -523,9 +515,9 @@ def test_works_under_the_global_pandas_output_setting(scale):
     import sklearn
 
     X, _ = labelled()
-    expected = quiet(ReconstructionOutlierDetector(PCA(2), scale=scale).fit, X)
+    expected = ReconstructionOutlierDetector(PCA(2), scale=scale).fit(X)
     with sklearn.config_context(transform_output="pandas"):
-        detector = quiet(ReconstructionOutlierDetector(PCA(2), scale=scale).fit, X)
+        detector = ReconstructionOutlierDetector(PCA(2), scale=scale).fit(X)
         scores = detector.score_samples(X)
         labels = detector.predict(X)
     assert type(scores) is np.ndarray and type(labels) is np.ndarray
@@ -541,7 +533,7 @@ def test_values_too_large_to_scale_or_measure_are_clear_errors():
             "first, or pass scale=None.")):
         ReconstructionOutlierDetector(PCA(2), scale="standard").fit(
             np.vstack([X, np.full((2, X.shape[1]), 1e300)]))
-    detector = quiet(ReconstructionOutlierDetector(PCA(2), scale=None, metric="mse").fit, X)
+    detector = ReconstructionOutlierDetector(PCA(2), scale=None, metric="mse").fit(X)
     far = X[:3].copy()
     far[0, 0] = 1e200
     with pytest.raises(ValueError, match=re.escape(

@@ -7,16 +7,15 @@ them with what the fitted estimators hold; nothing is compared pixel by pixel.
 import re
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from _instances import scaled_digits
 from sklearn_ae import AutoencoderTransformer, ConvAutoencoder, ReconstructionOutlierDetector
 from sklearn_ae.plotting import (
     LatentSpaceDisplay,
@@ -41,30 +40,25 @@ def close_figures():
 
 @pytest.fixture(scope="module")
 def digits_small():
-    X, y = load_digits(return_X_y=True)
-    return (X[:300] / 16).astype(np.float32), y[:300]
+    return scaled_digits(300, dtype=np.float32)
 
 
 @pytest.fixture(scope="module")
 def autoencoder(digits_small):
     X, _ = digits_small
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return AutoencoderTransformer(
-            n_components=3, hidden_layer_sizes=(16,), max_iter=4, early_stopping=True,
-            random_state=0,
-        ).fit(X)
+    return AutoencoderTransformer(
+        n_components=3, hidden_layer_sizes=(16,), max_iter=4, early_stopping=True,
+        random_state=0,
+    ).fit(X)
 
 
 @pytest.fixture(scope="module")
 def detector(digits_small):
     X, _ = digits_small
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ReconstructionOutlierDetector(
-            AutoencoderTransformer(n_components=4, hidden_layer_sizes=(16,), max_iter=3),
-            random_state=0,
-        ).fit(X)
+    return ReconstructionOutlierDetector(
+        AutoencoderTransformer(n_components=4, hidden_layer_sizes=(16,), max_iter=3),
+        random_state=0,
+    ).fit(X)
 
 
 # ----------------------------------------------------------------------- ReconstructionDisplay
@@ -104,9 +98,7 @@ def test_reconstruction_from_predictions_several_rows(digits_small):
 
 def test_reconstruction_image_shape_from_conv_autoencoder(digits_small):
     X, _ = digits_small
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        conv = ConvAutoencoder(channels=(4,), max_iter=1, random_state=0).fit(X[:64])
+    conv = ConvAutoencoder(channels=(4,), max_iter=1, random_state=0).fit(X[:64])
     display = ReconstructionDisplay.from_estimator(conv, X, n_samples=2)
     assert display.images_[0, 0].get_array().shape == (8, 8)  # from image_shape_
 
@@ -236,10 +228,8 @@ def test_loss_curve_without_validation(detector):
 
 def test_loss_curve_in_pipeline_and_shared_axes(autoencoder, digits_small):
     X, _ = digits_small
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pipe = make_pipeline(StandardScaler(),
-                             AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=2)).fit(X)
+    pipe = make_pipeline(StandardScaler(),
+                         AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=2)).fit(X)
     first = LossCurveDisplay.from_estimator(autoencoder, name="a")
     second = LossCurveDisplay.from_estimator(pipe, name="b", ax=first.ax_)
     assert second.ax_ is first.ax_
@@ -251,9 +241,8 @@ def test_loss_curve_mlp_has_no_validation_loss(digits_small):
     from sklearn.neural_network import MLPRegressor
 
     X, _ = digits_small
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mlp = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, early_stopping=True, random_state=0).fit(X, X)
+    mlp = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, early_stopping=True,
+                       random_state=0).fit(X, X)
     display = LossCurveDisplay.from_estimator(mlp)
     assert display.validation_line_ is None  # MLP's validation scores are R², not losses
 
