@@ -33,7 +33,10 @@ from sklearn_ae.datasets import load_ecg5000
 
 try:
     X, y = load_ecg5000(return_X_y=True)
-except FileNotFoundError:
+except FileNotFoundError as missing:
+    print(f"NOTE: {missing}\nFalling back to scikit-learn's digits (the 0s as the abnormal "
+          "class): the figures of this run are the digits', not ECG5000's, which the text "
+          "describes.")
     X, digit = load_digits(return_X_y=True)
     y = (digit != 0).astype(int)
 X = X.astype(np.float32)

@@ -35,7 +35,9 @@ try:
     X_train, _ = load_fashion_mnist(subset="train", return_X_y=True)
     X_test, _ = load_fashion_mnist(subset="test", return_X_y=True)
     image_shape, n_components = (28, 28), 64
-except FileNotFoundError:
+except FileNotFoundError as missing:
+    print(f"NOTE: {missing}\nFalling back to scikit-learn's 8x8 digits: the figures of this run "
+          "are the digits', not Fashion-MNIST's, which the text describes.")
     X, _ = load_digits(return_X_y=True)
     X_train, X_test = train_test_split((X / 16).astype(np.float32), random_state=0)
     image_shape, n_components = (8, 8), 16

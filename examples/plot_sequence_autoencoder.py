@@ -33,7 +33,9 @@ from sklearn_ae.datasets import load_ecg5000
 quick = os.environ.get("SKLEARN_AE_QUICK") == "1"
 try:
     X, y = load_ecg5000(return_X_y=True)
-except FileNotFoundError:
+except FileNotFoundError as missing:
+    print(f"NOTE: {missing}\nFalling back to synthetic sines of two periods: the figures of this "
+          "run are theirs, not ECG5000's, which the text describes.")
     rng = np.random.default_rng(0)
     y = rng.integers(2, size=2_000)
     t = np.linspace(0, 1, 140)

@@ -47,6 +47,7 @@ from ._training import (
     configure,
     curve,
     make_net,
+    report_interrupt,
     train,
 )
 
@@ -148,8 +149,8 @@ class BaseAutoencoder(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data. Integer data are converted to float64; float32 data are trained
-            in float32 (faster) and float64 data in float64. A float numpy memmap (e.g.
+            Training data. float32 data are trained in float32 (faster), any other dtype
+            (float64, float16, integers) in float64. A float numpy memmap (e.g.
             ``np.load(path, mmap_mode='r')``) is trained on in place, without a copy, one
             minibatch at a time.
 
@@ -163,7 +164,8 @@ class BaseAutoencoder(
         """
         with unchanged_on_error(self):
             X = self._validate_fit_data(X)
-            return self._fit(X)
+            interrupted = self._fit(X)
+        return self._report_interrupt(interrupted)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
@@ -180,12 +182,12 @@ class BaseAutoencoder(
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            The codes of `X`, with the dtype of `X`.
+            The codes of `X`: float32 for float32 `X`, else float64.
         """
         with unchanged_on_error(self):
             X = self._validate_fit_data(X)
-            self._fit(X)
-        return self._transform(X)
+            interrupted = self._fit(X)
+        return self._report_interrupt(interrupted)._transform(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -225,7 +227,8 @@ class BaseAutoencoder(
         with unchanged_on_error(self):
             first_call = not hasattr(self, "net_")
             X = self._validate(X, reset=first_call)
-            return self._fit(X, incremental=True)
+            interrupted = self._fit(X, incremental=True)
+        return self._report_interrupt(interrupted)
 
     def _validate(self, X, reset):
         """`X` checked and converted as scikit-learn does, with a hint for N-D arrays."""
@@ -338,7 +341,9 @@ class BaseAutoencoder(
 
         The plan: decide (check the parameters against the data, resolve the budget, and
         whether the fitted network goes on), build a new net or copy the fitted one,
-        configure it, train it, store the fitted attributes.
+        configure it, train it, store the fitted attributes. Returns whether the user
+        interrupted the training (Ctrl-C): the callers report it once the fitted attributes
+        are in place.
         """
         self._check_data_dependent_params(X)
         check_callbacks(self.callbacks, self.early_stopping)
@@ -382,7 +387,7 @@ class BaseAutoencoder(
                 net = self._make_net(X, X_tensor.dtype, device, output_activation)
                 configure(net, config)
                 code_width = self._initialize_net(net, X, X_tensor, device)
-            epochs_run = train(net, X_tensor, device)
+            epochs_run, interrupted = train(net, X_tensor, device)
             rng_state = current_rng_state()  # for the next partial_fit
 
         self.net_ = net
@@ -396,8 +401,17 @@ class BaseAutoencoder(
         self._code_width_ = code_width
         self._store_module_attributes(net.module_)
         self._set_training_attributes(net, epochs_run)
-        if not incremental:
+        if not incremental and not interrupted:
             warn_if_not_converged(self, net, epochs_run)
+        return interrupted
+
+    def _report_interrupt(self, interrupted):
+        """Say that Ctrl-C cut the training short (see ``report_interrupt``); return self."""
+        if interrupted:
+            report_interrupt(self, (
+                "The network keeps the weights of the optimizer steps taken; "
+                f"n_iter_={self.n_iter_} epochs were completed."
+            ))
         return self
 
     def _continued_net(self, X, device):
@@ -506,7 +520,8 @@ class BaseAutoencoder(
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            The codes, with the dtype of `X` (float32 or float64).
+            The codes: float32 for float32 `X`, else float64 (float16 and integer `X`
+            are converted to float64).
         """
         X = self._validate_data_for_predict(X)
         return self._transform(X)
@@ -525,7 +540,7 @@ class BaseAutoencoder(
         Returns
         -------
         X_original : ndarray of shape (n_samples, n_features)
-            The decoded data, with the dtype of the codes.
+            The decoded data: float32 for float32 codes, else float64.
         """
         check_is_fitted(self)
         X = check_array(X, dtype=[np.float64, np.float32])
@@ -550,7 +565,7 @@ class BaseAutoencoder(
         Returns
         -------
         X_reconstructed : ndarray of shape (n_samples, n_features)
-            The reconstruction, with the dtype of `X`.
+            The reconstruction: float32 for float32 `X`, else float64.
         """
         X = self._validate_data_for_predict(X)
         return self._predict(X, self.net_.module_, X.dtype)

@@ -37,7 +37,14 @@ from ._modules import (
 )
 from ._net import AutoencoderNet
 from ._torch_utils import as_tensor, seeded_torch
-from ._training import TrainingConfig, configure, make_net, train
+from ._training import (
+    TrainingConfig,
+    configure,
+    interrupt_scope,
+    make_net,
+    report_interrupt,
+    train,
+)
 
 
 class ClusteringNet(AutoencoderNet):
@@ -369,12 +376,18 @@ class DeepEmbeddedClustering(
                 )
             rng = check_random_state(self.random_state)
             estimator = self._make_estimator(rng)
-            estimator.fit(X)
+            # One Ctrl-C ends the whole fit: an interrupted pretraining keeps what it trained
+            # and fine-tuning is skipped; the interruption is reported once, below.
+            with interrupt_scope() as pretraining:
+                estimator.fit(X)
             codes = estimator._transform(X)  # the base's hook: X is validated
             kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=draw_seed(rng))
             kmeans.fit(codes)
             centers = kmeans.cluster_centers_.astype(codes.dtype)
-            net = self._fine_tune(estimator, X, centers, kmeans.labels_, draw_seed(rng))
+            seed = draw_seed(rng)
+            net, fine_tuning_interrupted = (None, False) if pretraining.interrupted else (
+                self._fine_tune(estimator, X, centers, kmeans.labels_, seed)
+            )
             if net is not None:
                 centers = net.module_.cluster_centers.detach().cpu().numpy()
             self.estimator_ = estimator
@@ -384,6 +397,14 @@ class DeepEmbeddedClustering(
             self.n_iter_ = len(history)
             self.loss_curve_ = [float(row["train_loss"]) for row in history]
             self.label_changes_ = [float(row["label_change"]) for row in history]
+        if pretraining.interrupted or fine_tuning_interrupted:
+            kept = (
+                "Pretraining was cut short: the centres come from k-means on the codes "
+                "trained so far, and fine-tuning was skipped." if pretraining.interrupted else
+                f"Fine-tuning keeps its {self.n_iter_} completed epochs (n_iter_)."
+            )
+            report_interrupt(self, kept)
+            return self
         if (
             self.tol is not None and self.n_iter_ == self.max_iter > 0
             and self.label_changes_[-1] > self.tol
@@ -445,9 +466,13 @@ class DeepEmbeddedClustering(
         return seed_unset_random_states(estimator, rng)
 
     def _fine_tune(self, estimator, X, centers, labels, seed):
-        """Train ``estimator``'s network (in place) and the centres; the skorch net, or None."""
+        """Train ``estimator``'s network (in place) and the centres.
+
+        Returns the skorch net (None for ``max_iter=0``) and whether the user interrupted
+        the training.
+        """
         if self.max_iter == 0:
-            return None
+            return None, False
         device = estimator.device_
         module = estimator.net_.module_
         dtype = next(module.parameters()).dtype
@@ -478,8 +503,8 @@ class DeepEmbeddedClustering(
                 net_params={"clustering_weight": self.clustering_weight},
             ))
             net.initialize()
-            train(net, as_tensor(X), device)
-        return net
+            _, interrupted = train(net, as_tensor(X), device)
+        return net, interrupted
 
     # ---------------------------------------------------------------------------- inference
 
@@ -494,7 +519,7 @@ class DeepEmbeddedClustering(
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            The codes, with the dtype of `X` (float32 or float64).
+            The codes: float32 for float32 `X`, else float64.
         """
         check_is_fitted(self)
         return self.estimator_._transform(self._validate(X, reset=False))

@@ -4,6 +4,7 @@
 (:mod:`sklearn_ae._variational`) included: the widths of the layers and their activation.
 """
 
+import warnings
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -104,9 +105,10 @@ default='relu'
     Notes
     -----
     The network is trained by `skorch <https://skorch.readthedocs.io>`_ on PyTorch. Data of
-    dtype float32 are trained in float32, float64 in float64 (pass float32 for speed). The
-    outputs of ``transform``, ``inverse_transform`` and ``reconstruct`` have the dtype of
-    their input.
+    dtype float32 are trained in float32, float64 in float64 (pass float32 for speed); any
+    other dtype (float16, integers) is converted to float64. The outputs of ``transform``,
+    ``inverse_transform`` and ``reconstruct`` are float32 for float32 input and float64
+    for any other.
 
     Examples
     --------
@@ -172,6 +174,21 @@ default='relu'
         self.verbose = verbose
         self.device = device
         self.callbacks = callbacks
+
+    def _check_data_dependent_params(self, X):
+        super()._check_data_dependent_params(X)
+        n_features = X.shape[1]
+        if self.n_components >= n_features and self._corruption(X) is None:
+            # PCA refuses n_components > n_features. A denoiser's (or a VAE's) wide code is
+            # legitimate: the noise (the KL term) keeps it from copying its input.
+            warnings.warn(
+                f"{type(self).__name__}: n_components={self.n_components} is not below the "
+                f"number of features of X ({n_features}), so the code can copy the input "
+                "instead of learning its structure: reconstructions may look perfect while "
+                f"the codes are worthless. Pass n_components < {n_features}, or train a "
+                "DenoisingAutoencoder, whose noise keeps a wide code from copying.",
+                UserWarning,
+            )
 
     def _module_params(self, X, output_activation):
         return DenseAutoencoderModule, {

@@ -149,6 +149,7 @@ class DivergenceCheck(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.first_epoch_ = len(net.history)
+        self.dtype_ = next(net.module_.parameters()).dtype
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
@@ -175,6 +176,19 @@ class DivergenceCheck(Callback):
         self._raise(loss, "after the last training step of this call")
 
     def _raise(self, loss, when):
+        largest = torch.finfo(self.dtype_).max
+        if not math.isfinite(loss) and self.scale**2 > math.sqrt(largest):
+            # Values this large overflow the arithmetic whatever the step: the fourth power
+            # of the data (about the squared gradients of a squared error that Adam keeps)
+            # exceeds the largest number of the dtype. Scaling is the fix, not the step.
+            raise ValueError(
+                f"{self.estimator_name}: the training loss became {loss:.4g} {when}: X holds "
+                f"values up to {self.scale:.3g} in absolute value, too large for the "
+                f"network's arithmetic in {str(self.dtype_).replace('torch.', '')} (whose "
+                f"largest number is {largest:.3g}): their squared errors and the optimizer's "
+                "statistics of their gradients overflow. Scale X first (e.g. with "
+                "StandardScaler, in a Pipeline), or divide it by a large constant."
+            )
         why = (
             f", over {self.EXPLOSION:g} times both the loss of the network's first batch and "
             "the square of the largest absolute value in X"

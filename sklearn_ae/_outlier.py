@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dense import AutoencoderTransformer
 from ._meta import reconstruct_with, seed_unset_random_states, unchanged_on_error
+from ._training import interrupt_scope, report_interrupt
 
 
 class _RobustScaler(RobustScaler):
@@ -289,13 +290,14 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
             )
             X_scaled = X if scaler is None else self._finite(scaler.fit_transform(X), X)
             estimator = self._make_estimator(X.shape[1])
-            if self.estimator is None:
-                # The default's budget of epochs is a choice of ours, not the user's: a warning
-                # that it ran out would ask them to change a parameter they did not set.
-                with warnings.catch_warnings():
+            # One Ctrl-C ends the whole fit: the threshold is set on the model as trained so
+            # far, and the interruption is reported once, below.
+            with interrupt_scope() as training, warnings.catch_warnings():
+                if self.estimator is None:
+                    # The default's budget of epochs is a choice of ours, not the user's: a
+                    # warning that it ran out would ask them to change a parameter they did
+                    # not set.
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    estimator.fit(X_scaled, None)
-            else:
                 # y=None passed on, as scikit-learn's meta-estimators do (FrozenEstimator
                 # requires it), but never labels: the model learns the data alone.
                 estimator.fit(X_scaled, None)
@@ -305,6 +307,10 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
             self.estimator_ = estimator
             self.train_scores_ = train_scores
             self.offset_ = self._offset(train_scores)
+        if training.interrupted:
+            report_interrupt(
+                self, "The threshold is set on the reconstruction model as trained so far."
+            )
         return self
 
     def fit_predict(self, X, y=None):

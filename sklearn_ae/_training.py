@@ -18,10 +18,24 @@ Every estimator that trains a network goes through these three steps: the autoen
 
 Seeding (:func:`~sklearn_ae._torch_utils.seeded_torch`) is the caller's: it wraps the
 initialisation of the weights and the training in one stream.
+
+Interruptions (Ctrl-C) follow one rule, written here: :func:`train` ends the training at
+once and tells the caller, which keeps what was trained and reports it with
+:func:`report_interrupt` (a warning, as :class:`~sklearn.neural_network.MLPRegressor`
+gives); a meta-estimator of the package gathers the interruptions of its inner fits with
+:func:`interrupt_scope`, ends its whole fit and reports once; inside scikit-learn's model
+selection the interruption goes on up as a ``KeyboardInterrupt``, so that one Ctrl-C ends
+the whole search.
 """
 
+import contextlib
+import contextvars
 import copy
 import dataclasses
+import signal
+import sys
+import threading
+import warnings
 
 import torch
 from skorch.callbacks import Callback
@@ -214,21 +228,109 @@ def configure(net, config):
 
 
 def train(net, X_tensor, device):
-    """Train the configured, initialised ``net`` on ``X_tensor``; return the epochs completed.
+    """Train the configured, initialised ``net`` on ``X_tensor``.
 
-    skorch ends training quietly on a ``KeyboardInterrupt`` (Ctrl-C, or a callback's, which is
-    how early stopping stops it), possibly in the middle of an epoch: the weights keep the
-    optimizer steps taken, but an epoch cut short is dropped from the history, so that
-    ``n_iter_ == len(loss_curve_)``.
+    skorch ends training quietly on a ``KeyboardInterrupt``, possibly in the middle of an
+    epoch: a callback's (which is how early stopping stops it) or the user's (Ctrl-C). The
+    weights keep the optimizer steps taken, but an epoch cut short is dropped from the
+    history, so that ``n_iter_ == len(loss_curve_)``.
+
+    Returns
+    -------
+    epochs_run : int
+        The number of epochs completed.
+    interrupted : bool
+        Whether the user interrupted the training (a SIGINT, i.e. Ctrl-C, arrived), as
+        opposed to a callback stopping it.
     """
     epochs_before = len(net.history)
-    net.partial_fit(stage_on_device(X_tensor, device))
+    with catching_interrupts() as interruption:
+        net.partial_fit(stage_on_device(X_tensor, device))
     if net.history:
         last = net.history[-1]
         finished = "train_loss" in last and (net.train_split is None or "valid_loss" in last)
         if not finished:
             net.history.pop()
-    return len(net.history) - epochs_before
+    return len(net.history) - epochs_before, interruption.interrupted
+
+
+class _Interruption:
+    interrupted = False
+
+
+@contextlib.contextmanager
+def catching_interrupts():
+    """Record whether a SIGINT (Ctrl-C) arrives during the block.
+
+    The handler records the signal and calls the one it replaced (Python's, which raises
+    ``KeyboardInterrupt``), so the block stops as it would have; the caller can then tell an
+    interruption by the user from a callback's ``KeyboardInterrupt``. Signals reach the
+    main thread only: elsewhere, and where SIGINT is ignored, nothing is installed.
+    """
+    interruption = _Interruption()
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield interruption
+        return
+
+    def handler(signum, frame):
+        interruption.interrupted = True
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield interruption
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+#: The scope of the meta-estimator whose inner fits are running, if any.
+_INTERRUPT_SCOPE = contextvars.ContextVar("sklearn_ae_interrupt_scope", default=None)
+
+
+@contextlib.contextmanager
+def interrupt_scope():
+    """Gather the interruptions of the fits in the block instead of reporting each one.
+
+    A meta-estimator of the package (the detector, the clusterer) fits its estimator in
+    such a scope: an interrupted inner fit keeps what it trained and marks the scope, and
+    the meta-estimator ends its whole fit (it trains nothing more) and reports once.
+    """
+    scope = _Interruption()
+    token = _INTERRUPT_SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _INTERRUPT_SCOPE.reset(token)
+
+
+def inside_model_selection():
+    """Whether the call comes from scikit-learn's model selection (a search, cross-validation)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").startswith("sklearn.model_selection."):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def report_interrupt(estimator, kept):
+    """Report that the user interrupted ``estimator``'s training, which kept what was trained.
+
+    ``kept`` says what the fitted estimator holds. Inside a meta-estimator of the package
+    (:func:`interrupt_scope`), the scope is marked and the meta-estimator reports; inside
+    scikit-learn's model selection, a ``KeyboardInterrupt`` goes on up, so that one Ctrl-C
+    ends the whole search; otherwise a ``UserWarning`` says so and the fit returns, as
+    :class:`~sklearn.neural_network.MLPRegressor`'s does.
+    """
+    scope = _INTERRUPT_SCOPE.get()
+    if scope is not None:
+        scope.interrupted = True
+        return
+    message = f"{type(estimator).__name__}: Training interrupted by user. {kept}"
+    if inside_model_selection():
+        raise KeyboardInterrupt(f"{message} The search stops: one Ctrl-C ends it whole.")
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def curve(history, key):

@@ -17,7 +17,7 @@ from ._docstrings import fill_doc
 from ._meta import draw_seed
 from ._modules import VariationalAutoencoderModule, gaussian_kl
 from ._net import AutoencoderNet
-from ._training import LOSSES
+from ._training import LOSSES, curve
 
 
 class VariationalNet(AutoencoderNet):
@@ -229,8 +229,9 @@ default='relu'
 
     def _set_training_attributes(self, net, epochs_run):
         super()._set_training_attributes(net, epochs_run)
-        self.kl_curve_ = [float(v) for v in net.history[:, "train_kl"]]
-        self.reconstruction_curve_ = [float(v) for v in net.history[:, "train_reconstruction"]]
+        # (An interruption in the first epoch leaves no epoch, hence no key to read.)
+        self.kl_curve_ = curve(net.history, "train_kl")
+        self.reconstruction_curve_ = curve(net.history, "train_reconstruction")
 
     # ---------------------------------------------------------------------------- inference
 

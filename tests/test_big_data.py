@@ -229,7 +229,7 @@ def test_diverging_partial_fit_leaves_the_estimator_as_it_was():
     ae = AutoencoderTransformer(optimizer="sgd", learning_rate_init=1e-2, **FAST)
     ae.partial_fit(X)
     codes, curve = ae.transform(X), list(ae.loss_curve_)
-    with pytest.raises(ValueError, match="the optimizer diverged"):
+    with pytest.raises(ValueError, match="too large for the network's arithmetic in float32"):
         ae.partial_fit(X * 1e30)
     np.testing.assert_array_equal(ae.transform(X), codes)
     assert ae.loss_curve_ == curve and ae.n_iter_ == 1

@@ -10,11 +10,11 @@ import logging
 import joblib
 import numpy as np
 import pytest
-import torch
 from sklearn.model_selection import GridSearchCV, cross_validate
 
 from _instances import NAMES, make, scaled_digits
 from sklearn_ae import AutoencoderTransformer
+from sklearn_ae.utils import torch_threads
 
 distributed = pytest.importorskip("distributed", reason="needs dask[distributed] (the dask extra)")
 
@@ -35,10 +35,8 @@ def client():
 @pytest.fixture
 def one_thread():
     """The sequential run with one torch thread, as on the workers."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")

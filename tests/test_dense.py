@@ -2,6 +2,7 @@
 nonlinear PCA should do. The base is tested in test_base.py, through this family."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import normalized_mutual_info_score
 
 from _instances import low_rank
-from sklearn_ae import AutoencoderTransformer
+from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder, VariationalAutoencoder
 
 # --------------------------------------------------------------------------- training quality
 
@@ -68,3 +69,24 @@ def test_hidden_layer_sizes_must_hold_positive_integers():
             "hidden_layer_sizes must hold positive integers, got (8, 0). Pass e.g. (128,) or "
             "(256, 64), or () for no hidden layer.")):
         AutoencoderTransformer(hidden_layer_sizes=(8, 0)).fit(low_rank())
+
+
+@pytest.mark.parametrize("n_components", [4, 5])
+def test_a_code_as_wide_as_the_input_warns_that_it_can_copy_it(n_components):
+    X = low_rank()[:, :4]
+    msg = (f"AutoencoderTransformer: n_components={n_components} is not below the number of "
+           "features of X (4), so the code can copy the input instead of learning its "
+           "structure")
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        AutoencoderTransformer(n_components, max_iter=1).fit(X)
+
+
+def test_a_denoiser_or_a_narrow_code_does_not_warn():
+    X = low_rank()[:, :4]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*is not below the number of features")
+        AutoencoderTransformer(3, max_iter=1, tol=1e9).fit(X)
+        DenoisingAutoencoder(6, max_iter=1, tol=1e9).fit(X)  # the noise keeps it from copying
+        VariationalAutoencoder(6, max_iter=1, tol=1e9).fit(X)  # and the KL term
+    with pytest.warns(UserWarning, match="n_components=6 is not below"):
+        DenoisingAutoencoder(6, noise=None, max_iter=1, tol=1e9).fit(X)

@@ -254,6 +254,20 @@ def test_loss_curve_needs_a_loss_curve(digits_small):
         LossCurveDisplay.from_estimator(PCA(2).fit(X))
 
 
+@pytest.mark.parametrize("n_epochs", [1, 2])
+def test_a_short_loss_curve_marks_its_points_so_that_it_shows(n_epochs):
+    # One epoch is a single point: a line alone draws nothing visible.
+    display = LossCurveDisplay(np.arange(n_epochs, 0, -1.0),
+                               validation_loss=np.arange(n_epochs, 0, -1.0) + 1).plot()
+    assert display.line_.get_marker() == "o"
+    assert display.validation_line_.get_marker() == "o"
+    long = LossCurveDisplay(np.linspace(1, 0, 50)).plot()
+    assert long.line_.get_marker() in ("None", None, "")
+    # A user's choice wins.
+    plain = LossCurveDisplay([1.0], name="x").plot(line_kw={"marker": "s"})
+    assert plain.line_.get_marker() == "s"
+
+
 def test_loss_curve_validation_length_mismatch():
     with pytest.raises(ValueError, match=re.escape(
             "validation_loss has 2 values but loss_curve has 3")):

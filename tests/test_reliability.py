@@ -42,6 +42,7 @@ CLEAR_ERRORS = re.compile("|".join(map(re.escape, [
     "Input contains NaN",  # the same, for codes given to inverse_transform
     "Input contains infinity or a value too large",
     "; the optimizer diverged. Lower learning_rate_init",  # DivergenceCheck
+    "too large for the network's arithmetic in",  # DivergenceCheck, of overflowing data
     "the network returned NaN or infinity for X that is finite",  # BaseAutoencoder._predict
     "the network's weights are NaN or infinite",
     "contains NaN or infinity. Check the estimator",  # ReconstructionOutlierDetector
@@ -303,11 +304,27 @@ def test_a_diverging_fit_raises_the_documented_error(name, optimizer, standardiz
 
 @pytest.mark.parametrize("name", AUTOENCODERS)
 def test_data_scaled_to_1e30_raises_the_documented_error(name, standardized):
-    # In float32, the squared error of such data overflows at the first batch.
+    # In float32, the squared error of such data overflows at the first batch: the error
+    # leads with the data's scale, not with the learning rate.
     X = (standardized * 1e30).astype(np.float32)
-    with pytest.raises(ValueError, match=r"the training loss became (inf|nan) at epoch 1 .*"
-                                         r"; the optimizer diverged\."):
+    with pytest.raises(ValueError, match=(
+            r"the training loss became (inf|nan) at epoch 1 of this call's \d+: X holds values "
+            r"up to .* in absolute value, too large for the network's arithmetic in float32 "
+            r"\(whose largest number is 3\.4e\+38\): their squared errors and the optimizer's "
+            r"statistics of their gradients overflow\. Scale X first")):
         make(name).fit(X)
+
+
+@pytest.mark.parametrize("name", AUTOENCODERS)
+def test_near_overflow_in_float32_the_error_leads_with_the_data_scale(name, standardized):
+    # Values near 1e19: their squares approach float32's largest number. The error used to
+    # advise a lower learning_rate_init first; the step is not what overflows.
+    X = (standardized * 1e19).astype(np.float32)
+    with pytest.raises(ValueError) as error:
+        make(name).fit(X)
+    message = str(error.value)
+    assert "too large for the network's arithmetic in float32" in message
+    assert "learning_rate_init" not in message
 
 
 @pytest.mark.parametrize("name", AUTOENCODERS)

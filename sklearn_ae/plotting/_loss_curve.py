@@ -5,6 +5,9 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 
 from ._utils import axes_and_figure, check_fitted, style
 
+#: Curves of at most this many epochs have their points marked.
+MARKED_EPOCHS = 10
+
 
 def trained_model(estimator):
     """The fitted model inside ``estimator`` that has a ``loss_curve_``.
@@ -36,6 +39,9 @@ class LossCurveDisplay:
     short while the loss was still falling (raise ``max_iter``), and, with
     ``early_stopping=True``, whether the network overfits (the validation loss rises while
     the training loss falls).
+
+    The points of a curve of at most 10 epochs are marked, so that a fit of one or two
+    epochs still shows.
 
     It is recommended to use :meth:`from_estimator` to create a
     :class:`LossCurveDisplay`. All parameters are stored as attributes.
@@ -122,8 +128,11 @@ class LossCurveDisplay:
         prefix = "" if name is None else f"{name}, "
         loss = np.asarray(self.loss_curve, dtype=float)
         epochs = np.arange(1, len(loss) + 1)
+        # A line through one or two points is invisible or looks like a trend; the points
+        # of a short curve are marked (a user's marker=None turns them off).
+        marker = {"marker": "o"} if len(loss) <= MARKED_EPOCHS else {}
         (self.line_,) = self.ax_.plot(
-            epochs, loss, **style({"label": f"{prefix}training"}, line_kw)
+            epochs, loss, **style({"label": f"{prefix}training", **marker}, line_kw)
         )
         self.validation_line_ = None
         if self.validation_loss is not None:
@@ -134,7 +143,7 @@ class LossCurveDisplay:
                     f"{len(loss)}; both hold one value per epoch."
                 )
             default = {"label": f"{prefix}validation", "linestyle": "--",
-                       "color": self.line_.get_color()}
+                       "color": self.line_.get_color(), **marker}
             (self.validation_line_,) = self.ax_.plot(
                 epochs, validation, **style(default, validation_line_kw)
             )
