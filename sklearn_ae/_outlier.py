@@ -2,22 +2,17 @@
 
 import math
 import warnings
-from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import RobustScaler, StandardScaler
-from sklearn.utils._param_validation import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dense import AutoencoderTransformer
 from ._meta import reconstruct_with, seed_unset_random_states, unchanged_on_error
+from ._thresholds import ThresholdMixin
 from ._training import interrupt_scope, report_interrupt
 
 
@@ -40,10 +35,6 @@ class _RobustScaler(RobustScaler):
         self.scale_ = np.where(q3 - q1 > 0, self.scale_, fallback)
         return self
 
-
-#: Robust standard deviation per median absolute deviation: 1 / Phi^-1(3/4), so that the
-#: two agree for normally distributed data.
-MAD_TO_STD = 1.482602218505602
 
 SCALERS = {
     "standard": StandardScaler,
@@ -69,7 +60,7 @@ def default_n_components(n_features):
     return max(1, min(n_features - 1, math.ceil(math.sqrt(n_features))))
 
 
-class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
+class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator):
     """Flag the samples that a reconstruction model rebuilds worst.
 
     A reconstruction model (an autoencoder by default, or any transformer with
@@ -113,6 +104,18 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     with ``n_std=1`` it is the rule of TensorFlow's ECG5000 autoencoder tutorial.
     :meth:`set_threshold` changes the threshold without refitting.
 
+    **A false-alarm rate you can state.** Training errors are optimistic (the model has
+    seen those rows), so the rules above give no guarantee on new data. With
+    ``false_alarm_rate`` set, the detector calibrates instead (split-conformal): it holds
+    ``calibration_fraction`` of the training rows out of the scaler and the model, and
+    flags a new sample when its conformal p-value (:meth:`pvalues`), the rank of its score
+    among the scores of the held-out rows, is at most ``false_alarm_rate``. If the
+    training rows are normal and the new inliers come from the same distribution, the
+    probability that a new inlier is flagged is at most ``false_alarm_rate``, whatever the
+    model and the number of rows. This is novelty detection: train on clean data. Outliers
+    among the held-out rows only make the threshold stricter (fewer false alarms, more
+    misses).
+
     Parameters
     ----------
     estimator : object, default=None
@@ -155,6 +158,17 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         which ``threshold`` puts the threshold. ``threshold='mean_std', n_std=1``
         reproduces TensorFlow's ECG5000 tutorial.
 
+    false_alarm_rate : float or None, default=None
+        Target rate of false alarms on new inliers, in (0, 1), e.g. 0.01: the detector is
+        then calibrated on held-out rows (see above), ``predict`` flags the samples whose
+        p-value is at most this, and ``contamination``, ``threshold`` and ``n_std`` are
+        not used. It needs at least ``1 / false_alarm_rate - 1`` held-out rows. None: the
+        threshold comes from the training scores, by ``contamination``.
+
+    calibration_fraction : float, default=0.2
+        Share of the training rows held out for calibration when ``false_alarm_rate`` is
+        set, in (0, 1); the model is fit on the rest. Ignored otherwise.
+
     metric : {'mae', 'mse'}, default='mae'
         The reconstruction error of a sample: the mean over features of the absolute
         (``'mae'``) or squared (``'mse'``) differences between the sample and its
@@ -171,7 +185,7 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         Seeds the estimator: every ``random_state`` parameter of the (cloned) estimator
         that is None, nested ones included, is set to a seed drawn from it, so that an int
         gives reproducible scores. Seeds set on the estimator itself are kept. With None,
-        the estimator is left as it is.
+        the estimator is left as it is. It also draws the rows held out for calibration.
 
     Attributes
     ----------
@@ -186,9 +200,15 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         ``decision_function = score_samples - offset_``: a sample is an outlier when its
         reconstruction error exceeds ``-offset_``.
 
-    train_scores_ : ndarray of shape (n_samples,)
-        :meth:`score_samples` of the training data, kept so that :meth:`set_threshold`
-        can recompute ``offset_`` without refitting.
+    train_scores_ : ndarray of shape (n_fit_samples,)
+        :meth:`score_samples` of the rows the model was fit on (all the training rows
+        without ``false_alarm_rate``), kept so that :meth:`set_threshold` can recompute
+        ``offset_`` without refitting.
+
+    calibration_scores_ : ndarray of shape (n_calibration_samples,) or None
+        :meth:`score_samples` of the rows held out for calibration, from which
+        :meth:`pvalues` and, with ``false_alarm_rate``, ``offset_`` are computed; None
+        without ``false_alarm_rate``.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -209,9 +229,9 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     -----
     Training errors are slightly optimistic: the model has seen those rows. On new normal
     data the rule of ``contamination='auto'`` therefore flags a little more than it does on
-    the training data; raise ``n_std`` if false alarms matter more than misses. The
-    threshold can be moved after fitting with :meth:`set_threshold`, from the training
-    scores kept in ``train_scores_``.
+    the training data; set ``false_alarm_rate`` when false alarms must stay below a stated
+    rate. The threshold can be moved after fitting with :meth:`set_threshold`, from the
+    scores kept in ``train_scores_`` and ``calibration_scores_``.
 
     Unlike PyOD's detectors, :meth:`predict` returns -1 / 1 and :meth:`score_samples` is
     higher for normal samples, as everywhere in scikit-learn.
@@ -234,9 +254,7 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "transform", "inverse_transform"]), None],
-        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-        "threshold": [StrOptions({"median_mad", "mean_std"})],
-        "n_std": [Interval(Real, 0, None, closed="left")],
+        **ThresholdMixin._parameter_constraints,
         "metric": [StrOptions({"mae", "mse"})],
         "scale": [StrOptions(set(SCALERS)), None],
         "random_state": ["random_state"],
@@ -249,6 +267,8 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         contamination="auto",
         threshold="median_mad",
         n_std=3.0,
+        false_alarm_rate=None,
+        calibration_fraction=0.2,
         metric="mae",
         scale="robust",
         random_state=None,
@@ -257,6 +277,8 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         self.contamination = contamination
         self.threshold = threshold
         self.n_std = n_std
+        self.false_alarm_rate = false_alarm_rate
+        self.calibration_fraction = calibration_fraction
         self.metric = metric
         self.scale = scale
         self.random_state = random_state
@@ -283,12 +305,17 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         # A failed fit leaves the detector as it was (unfitted, or fitted as before).
         with unchanged_on_error(self):
             X = validate_data(self, X, dtype=[np.float64, np.float32])
+            # Rows held out for calibration (false_alarm_rate) reach neither the scaler nor
+            # the model: they must be scored as new samples are.
+            fit_rows, calibration_rows = self._calibration_rows(X.shape[0])
+            X_fit = X if fit_rows is None else X[fit_rows]
             # numpy out, whatever sklearn.set_config(transform_output=...) says.
             scaler = (
                 None if self.scale is None
                 else SCALERS[self.scale]().set_output(transform="default")
             )
-            X_scaled = X if scaler is None else self._finite(scaler.fit_transform(X), X)
+            X_scaled = X_fit if scaler is None else self._finite(scaler.fit_transform(X_fit),
+                                                                 X_fit)
             estimator = self._make_estimator(X.shape[1])
             # One Ctrl-C ends the whole fit: the threshold is set on the model as trained so
             # far, and the interruption is reported once, below.
@@ -305,8 +332,11 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
             train_scores = -self._errors(X_scaled, estimator).mean(axis=1)
             self.scaler_ = scaler
             self.estimator_ = estimator
-            self.train_scores_ = train_scores
-            self.offset_ = self._offset(train_scores)
+            calibration_scores = (
+                None if calibration_rows is None
+                else self._score_samples(X[calibration_rows])
+            )
+            self._set_threshold_from(train_scores, calibration_scores)
         if training.interrupted:
             report_interrupt(
                 self, "The threshold is set on the reconstruction model as trained so far."
@@ -316,7 +346,8 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
     def fit_predict(self, X, y=None):
         """Fit the detector on `X` and say which of its samples are outliers.
 
-        Equal to ``fit(X).predict(X)``, without scoring `X` twice.
+        Equal to ``fit(X).predict(X)``, without scoring `X` twice (with
+        ``false_alarm_rate``, the rows held out for calibration are scored again).
 
         Parameters
         ----------
@@ -332,6 +363,8 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
             -1 for outliers, 1 for inliers (ints).
         """
         self.fit(X)
+        if self.calibration_scores_ is not None:
+            return self.predict(X)
         return np.where(self.train_scores_ - self.offset_ >= 0, 1, -1)
 
     def _make_estimator(self, n_features):
@@ -343,63 +376,6 @@ class ReconstructionOutlierDetector(OutlierMixin, BaseEstimator):
         else:
             estimator = clone(self.estimator)
         return seed_unset_random_states(estimator, self.random_state)
-
-    def _offset(self, train_scores):
-        if self.contamination != "auto":
-            return float(np.percentile(train_scores, 100.0 * self.contamination))
-        errors = -train_scores
-        if self.threshold == "mean_std":
-            centre, spread = errors.mean(), errors.std()
-        else:
-            centre = np.median(errors)
-            spread = MAD_TO_STD * np.median(np.abs(errors - centre))
-            if spread == 0:  # more than half of the errors are equal
-                spread = errors.std()
-        return -float(centre + self.n_std * spread)
-
-    def set_threshold(self, *, contamination=None, threshold=None, n_std=None):
-        """Change the threshold without refitting the reconstruction model.
-
-        The parameters given replace the detector's (the others are kept) and ``offset_``
-        is recomputed from the stored training scores, ``train_scores_``. The detector ends
-        in the state that fitting it afresh with the new parameters would give (for the
-        same fitted model).
-
-        Parameters
-        ----------
-        contamination : 'auto' or float, default=None
-            New value of ``contamination``, in (0, 0.5], or ``'auto'``. None keeps the
-            current value.
-
-        threshold : {'median_mad', 'mean_std'}, default=None
-            New value of ``threshold``, the rule of ``contamination='auto'``. None keeps
-            the current value.
-
-        n_std : float, default=None
-            New value of ``n_std`` (used when ``contamination='auto'``). None keeps the
-            current value.
-
-        Returns
-        -------
-        self : object
-            The detector, with the new parameters and ``offset_``.
-        """
-        check_is_fitted(self)
-        new = {
-            key: value
-            for key, value in {
-                "contamination": contamination, "threshold": threshold, "n_std": n_std
-            }.items()
-            if value is not None
-        }
-        validate_parameter_constraints(
-            {key: self._parameter_constraints[key] for key in new},
-            new,
-            caller_name=f"{type(self).__name__}.set_threshold",
-        )
-        self.set_params(**new)
-        self.offset_ = self._offset(self.train_scores_)
-        return self
 
     # ---------------------------------------------------------------------------- inference
 

@@ -224,7 +224,8 @@ def test_median_mad_rule_finds_the_outliers_that_inflate_the_mean_std_rule():
 def test_mad_of_zero_falls_back_to_the_standard_deviation():
     detector = ReconstructionOutlierDetector(PCA(1), scale=None)
     scores = -np.r_[np.zeros(8), 1.0, 3.0]
-    assert detector._offset(scores) == pytest.approx(-3 * scores.std())
+    detector._set_threshold_from(scores)
+    assert detector.offset_ == pytest.approx(-3 * scores.std())
 
 
 @pytest.mark.parametrize(
