@@ -166,6 +166,94 @@ def load_odds(name):
     return _load(name, data_home=data_home(), return_X_y=True)
 
 
+#: The 23 tabular outlier sets of shared/data: 11 ODDS (``odds/<name>.mat``) and 12 ADBench
+#: (``adbench/<name>.npz``), in the case-insensitive order of their names.
+OUTLIER_ODDS = ("breastw", "glass", "ionosphere", "letter", "lympho", "optdigits", "pima",
+                "satimage-2", "vertebral", "vowels", "wbc")
+OUTLIER_ADBENCH = ("campaign", "Cardiotocography", "fault", "Hepatitis", "InternetAds",
+                   "landsat", "magic.gamma", "PageBlocks", "SpamBase", "Stamps", "WDBC", "yeast")
+OUTLIER_SETS = tuple(sorted(OUTLIER_ODDS + OUTLIER_ADBENCH, key=str.lower))
+
+
+def load_outlier_set(name, max_rows=10_000):
+    """``(X float64, y int)`` of one of :data:`OUTLIER_SETS`, y = 1 marking the outliers,
+    stratified-subsampled to at most ``max_rows`` rows (``random_state=0``)."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    if name in OUTLIER_ODDS:
+        import scipy.io
+
+        data = scipy.io.loadmat(data_home() / "odds" / f"{name}.mat")
+    else:
+        data = np.load(data_home() / "adbench" / f"{name}.npz")
+    X = np.asarray(data["X"], dtype=np.float64)
+    y = np.asarray(data["y"]).ravel().astype(int)
+    if len(y) > max_rows:
+        keep, _ = train_test_split(np.arange(len(y)), train_size=max_rows, stratify=y,
+                                   random_state=0)
+        keep = np.sort(keep)
+        X, y = X[keep], y[keep]
+    return X, y
+
+
+def outlier_splits(X, y, n_splits=3, test_size=0.4):
+    """``StratifiedShuffleSplit(n_splits, test_size, random_state=0)`` of a set, as a list."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    return list(StratifiedShuffleSplit(n_splits=n_splits, test_size=test_size,
+                                       random_state=0).split(X, y))
+
+
+class OutlierPeer:
+    """A PyOD or scikit-learn detector at its defaults on standardised inputs (the inputs a
+    user would give it), scored the scikit-learn way: ``score_samples``, high = normal.
+
+    ``kind``: 'IsolationForest', 'PyOD ECOD', 'PyOD KNN', 'PyOD LOF', 'PyOD AutoEncoder'.
+    """
+
+    KINDS = ("IsolationForest", "PyOD ECOD", "PyOD KNN", "PyOD AutoEncoder", "PyOD LOF")
+
+    def __init__(self, kind, random_state):
+        self.kind = kind
+        self.random_state = random_state
+
+    def fit(self, X):
+        from sklearn.preprocessing import StandardScaler
+
+        self.scaler_ = StandardScaler().fit(X)
+        Z = self.scaler_.transform(X)
+        if self.kind == "IsolationForest":
+            from sklearn.ensemble import IsolationForest
+
+            self.model_ = IsolationForest(random_state=self.random_state).fit(Z)
+        elif self.kind == "PyOD ECOD":
+            from pyod.models.ecod import ECOD
+
+            self.model_ = ECOD().fit(Z)
+        elif self.kind == "PyOD KNN":
+            from pyod.models.knn import KNN
+
+            self.model_ = KNN().fit(Z)
+        elif self.kind == "PyOD LOF":
+            from pyod.models.lof import LOF
+
+            self.model_ = LOF().fit(Z)
+        elif self.kind == "PyOD AutoEncoder":
+            from pyod.models.auto_encoder import AutoEncoder
+
+            self.model_ = AutoEncoder(random_state=self.random_state, verbose=0).fit(Z)
+        else:
+            raise ValueError(self.kind)
+        return self
+
+    def score_samples(self, X):
+        Z = self.scaler_.transform(X)
+        if self.kind == "IsolationForest":
+            return self.model_.score_samples(Z)
+        return -self.model_.decision_function(Z)
+
+
 def nmi_ari(y, labels):
     """NMI and ARI of the cluster ``labels`` against the classes ``y``."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score

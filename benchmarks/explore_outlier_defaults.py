@@ -61,12 +61,8 @@ import _common as C  # noqa: E402
 OUT_DIR = C.BENCH_DIR / "_out"
 CACHE = OUT_DIR / "explore_outlier_defaults.json"
 MAX_ROWS, N_SPLITS, TEST_SIZE, N_FOLDS = 10_000, 3, 0.4, 5
-ODDS = ("breastw", "glass", "ionosphere", "letter", "lympho", "optdigits", "pima",
-        "satimage-2", "vertebral", "vowels", "wbc")
-ADBENCH = ("campaign", "Cardiotocography", "fault", "Hepatitis", "InternetAds", "landsat",
-           "magic.gamma", "PageBlocks", "SpamBase", "Stamps", "WDBC", "yeast")
-SETS = tuple(sorted(ODDS + ADBENCH, key=str.lower))
-PEERS = ("IsolationForest", "PyOD ECOD", "PyOD KNN", "PyOD AutoEncoder", "PyOD LOF")
+SETS = C.OUTLIER_SETS
+PEERS = C.OutlierPeer.KINDS
 
 
 # ------------------------------------------------------------------------------- data
@@ -74,76 +70,14 @@ PEERS = ("IsolationForest", "PyOD ECOD", "PyOD KNN", "PyOD AutoEncoder", "PyOD L
 
 def load_set(name):
     """``(X float64, y int)`` of one set, stratified-subsampled to at most MAX_ROWS rows."""
-    from sklearn.model_selection import train_test_split
-
-    home = C.data_home()
-    if name in ODDS:
-        import scipy.io
-
-        data = scipy.io.loadmat(home / "odds" / f"{name}.mat")
-    else:
-        data = np.load(home / "adbench" / f"{name}.npz")
-    X = np.asarray(data["X"], dtype=np.float64)
-    y = np.asarray(data["y"]).ravel().astype(int)
-    if len(y) > MAX_ROWS:
-        keep, _ = train_test_split(np.arange(len(y)), train_size=MAX_ROWS, stratify=y,
-                                   random_state=0)
-        keep = np.sort(keep)
-        X, y = X[keep], y[keep]
-    return X, y
+    return C.load_outlier_set(name, MAX_ROWS)
 
 
 def splits_of(X, y):
-    from sklearn.model_selection import StratifiedShuffleSplit
-
-    return list(StratifiedShuffleSplit(n_splits=N_SPLITS, test_size=TEST_SIZE,
-                                       random_state=0).split(X, y))
+    return C.outlier_splits(X, y, N_SPLITS, TEST_SIZE)
 
 
-# ------------------------------------------------------------------------------ peers
-
-
-class Peer:
-    """A PyOD / scikit-learn detector on standardised inputs; ``score_samples``: high = normal."""
-
-    def __init__(self, kind, random_state):
-        self.kind = kind
-        self.random_state = random_state
-
-    def fit(self, X):
-        from sklearn.preprocessing import StandardScaler
-
-        self.scaler_ = StandardScaler().fit(X)
-        Z = self.scaler_.transform(X)
-        if self.kind == "IsolationForest":
-            from sklearn.ensemble import IsolationForest
-
-            self.model_ = IsolationForest(random_state=self.random_state).fit(Z)
-        elif self.kind == "PyOD ECOD":
-            from pyod.models.ecod import ECOD
-
-            self.model_ = ECOD().fit(Z)
-        elif self.kind == "PyOD KNN":
-            from pyod.models.knn import KNN
-
-            self.model_ = KNN().fit(Z)
-        elif self.kind == "PyOD LOF":
-            from pyod.models.lof import LOF
-
-            self.model_ = LOF().fit(Z)
-        elif self.kind == "PyOD AutoEncoder":
-            from pyod.models.auto_encoder import AutoEncoder
-
-            self.model_ = AutoEncoder(random_state=self.random_state, verbose=0).fit(Z)
-        else:
-            raise ValueError(self.kind)
-        return self
-
-    def score_samples(self, X):
-        Z = self.scaler_.transform(X)
-        if self.kind == "IsolationForest":
-            return self.model_.score_samples(Z)
-        return -self.model_.decision_function(Z)
+Peer = C.OutlierPeer
 
 
 # ---------------------------------------------------------------- a small torch engine
@@ -535,6 +469,9 @@ def candidates():
 
     reg = {p: (lambda s, p=p: Peer(p, s)) for p in PEERS}
     reg["current"] = lambda s: ReconstructionOutlierDetector(random_state=s)
+    # the package's default after issue 20: m5 implemented in ReconstructionOutlierDetector
+    # (trimming from the first epoch, int(0.1 b) rows dropped per batch); not a candidate
+    reg["package default"] = lambda s: ReconstructionOutlierDetector(random_state=s)
 
     def proto(**kw):
         return lambda s: Proto(random_state=s, **kw)
@@ -729,7 +666,8 @@ def cmd_report(args):
     reg = candidates()
     all_names = list(reg)
     peers = [p for p in PEERS if p in all_names]
-    pool = select([n for n in all_names if n not in PEERS and not n.startswith("seed+")],
+    pool = select([n for n in all_names if n not in PEERS and not n.startswith("seed+")
+                   and n != "package default"],
                   args.pool)
     sets = list(SETS)
     folds = fold_assignment(sets)
@@ -766,9 +704,13 @@ def cmd_report(args):
     oof5_ap_sets = np.empty(len(sets))
     oof5_ap_sets[order] = oof5_ap
     # summary table: peers + OOF + each candidate (in-sample)
-    rows_names = peers + ["OOF 5-fold", "OOF leave-one-out"] + pool
-    M = np.vstack([P, oof5, oofL, A])
-    Map = np.vstack([PAP, oof5_ap_sets, np.full(len(sets), np.nan), AP])
+    impl = ["package default"]
+    I, IAP = table(cache, impl, sets), table(cache, impl, sets, "ap")
+    if np.isnan(I).any():
+        impl, I, IAP = [], I[:0], IAP[:0]
+    rows_names = peers + ["OOF 5-fold", "OOF leave-one-out"] + impl + pool
+    M = np.vstack([P, oof5, oofL, I, A])
+    Map = np.vstack([PAP, oof5_ap_sets, np.full(len(sets), np.nan), IAP, AP])
     best_peer = np.nanmax(P[[peers.index(p) for p in peers if p != "PyOD LOF"]], axis=0) \
         if peers else np.full(len(sets), np.nan)
     head_peers = [p for p in peers if p != "PyOD LOF"]
@@ -798,10 +740,74 @@ def cmd_report(args):
         print(f"{ds[:17]:17s}" + "".join(f"{M[rows_names.index(n), b]:12.3f}" for n in show))
     print(f"{'mean':17s}" + "".join(f"{np.nanmean(M[rows_names.index(n)]):12.4f}"
                                     for n in show))
+    if args.publish:
+        publish(out, rows_names, peers, pool, folds, chosen5, chosenL, len(pool))
     summary = OUT_DIR / "explore_outlier_defaults.summary.json"
     summary.write_text(json.dumps({"folds": folds, "chosen_5fold": chosen5,
                                    "chosen_loso": chosenL, "rows": out}, indent=1))
     return 0
+
+
+def publish(out, rows_names, peers, pool, folds, chosen5, chosenL, n_candidates):
+    """Write the nested selection's summary as the section ``outlier-defaults`` of RESULTS.md."""
+    from collections import Counter
+
+    def label(name):
+        if name in peers:
+            return name
+        if name.startswith("OOF"):
+            return f"**{name} (the selection procedure, out of fold)**"
+        if name == "current":
+            return "the previous default, one autoencoder (in-sample)"
+        if name == "package default":
+            return "ReconstructionOutlierDetector() as shipped (the chosen candidate)"
+        return f"{name} (in-sample)"
+
+    rows = [[label(n), f"{out[n]['mean_auc']:.4f}",
+             "" if out[n]["mean_ap"] != out[n]["mean_ap"] else f"{out[n]['mean_ap']:.4f}",
+             f"{out[n]['rank_vs_4_peers']:.2f}",
+             f"{out[n]['worst_gap']:+.3f} ({out[n]['worst_set']})"] for n in rows_names]
+    fold_rows = [[f, ", ".join(held), chosen5[f]] for f, held in enumerate(folds)]
+    body = f"""## Choosing the outlier detector's default out of fold (`explore_outlier_defaults.py`)
+
+Date: {C.now()}
+
+Command: `{C.command_line()}` (after `run`, which fits every detector and caches each result)
+
+The protocol of issue 20. 23 sets (11 ODDS, 12 ADBench, `shared/data`; over 10,000 rows
+stratified-subsampled to 10,000), 3 stratified 60/40 splits each; every detector is fit on
+the training part (outliers included, labels unused) and scored on the test part (ROC-AUC
+and average precision, mean over the splits). {n_candidates} candidate defaults (scalings,
+trimmed loss, code-space terms, ensembles of autoencoders on subsets of rows or features;
+listed by `python benchmarks/explore_outlier_defaults.py list`) are selected by nested
+selection over the sets: for each fold of `KFold(5, shuffle=True, random_state=0)` over the
+sets, the candidate with the best mean ROC-AUC on the other four folds is chosen and scored
+on the held-out fold; the out-of-fold mean is the mean over the 23 sets of those held-out
+scores. The same with leave-one-set-out. Peers (at their defaults, on standardised inputs)
+are not selected. Every figure of a candidate row is **in-sample** (the mean over all 23
+sets, the sets that chose among them); only the OOF rows estimate what the choice gives on
+sets it was not made on. The candidates were designed while looking at results on all the
+sets, so even the OOF figure is somewhat optimistic.
+
+{C.md_table(["detector", "mean ROC-AUC", "mean AP", "mean rank*", "worst gap to the best peer"],
+            rows)}
+
+*Mean rank among the four peers IsolationForest, ECOD, KNN, PyOD AutoEncoder and the row
+(1 = best). Worst gap: the row's AUC minus the best of those four peers, on its worst set.
+
+Chosen per fold (5-fold):
+
+{C.md_table(["fold", "held-out sets", "chosen on the other folds"], fold_rows)}
+
+Leave-one-set-out chose: {dict(Counter(chosenL))}.
+
+"m4" and "m5" are the same configuration below 4,096 training rows (m5 caps the rows of a
+member at 2,048); the package implements m5, with the loss trimmed from the first epoch
+(the prototype trimmed after 30% of the epochs) and `int(0.1 b)` rows dropped per batch.
+The shipped detector's row comes from the same cache of results (other runs than the peers
+and candidates); `bench_outliers.py` measures it beside the peers in one run.
+"""
+    C.publish("outlier-defaults", body, C.RESULTS_PATH)
 
 
 def cmd_timing(args):
@@ -846,6 +852,8 @@ def main(argv=None):
     parser.add_argument("--sets", nargs="*", help="set names (fnmatch patterns)")
     parser.add_argument("--pool", nargs="*", help="candidates for the nested selection")
     parser.add_argument("--show", nargs="*", help="candidates in the per-set table")
+    parser.add_argument("--publish", action="store_true",
+                        help="report: write the summary into benchmarks/RESULTS.md")
     C.add_threads_argument(parser)
     args = parser.parse_args(argv)
     C.set_threads(args.threads)

@@ -49,20 +49,26 @@ print(f"{len(X_normal)} normal training beats; test set: {len(X_test)} beats, "
 # Fitting the detector
 # --------------------
 #
-# The detector keeps its defaults: each of the 140 samples of a beat is scaled by its
-# median and interquartile range, a dense autoencoder with a code of
-# ``ceil(sqrt(140)) = 12`` values rebuilds the beat, and the score of a beat is its
-# negative mean absolute reconstruction error. The threshold (``contamination='auto'``)
-# lies three robust standard deviations above the median training error, so no guess of
-# the share of abnormal beats is needed.
+# A heartbeat is a signal, not a row of unrelated columns, and one autoencoder that sees
+# every beat for long enough rebuilds its shape well: the detector wraps one
+# :class:`~sklearn_ae.AutoencoderTransformer` with a code of ``ceil(sqrt(140)) = 12``
+# values, one hidden layer of 64 units, the mean absolute error as loss and an L2 penalty.
+# Each of the 140 samples of a beat is first scaled by its median and interquartile range
+# (the detector's ``scale='auto'`` for one model), and the score of a beat is its negative
+# mean absolute reconstruction error in those units, so that its error can be read sample
+# by sample below. The threshold (``contamination='auto'``) lies three robust standard
+# deviations above the median training error, so no guess of the share of abnormal beats
+# is needed.
 
 import time
 
 from sklearn.metrics import roc_auc_score
 
-from sklearn_ae import ReconstructionOutlierDetector
+from sklearn_ae import AutoencoderTransformer, ReconstructionOutlierDetector
 
-detector = ReconstructionOutlierDetector(random_state=0)
+autoencoder = AutoencoderTransformer(n_components=12, hidden_layer_sizes=(64,), loss="mae",
+                                     alpha=1e-2, batch_size=32)
+detector = ReconstructionOutlierDetector(autoencoder, random_state=0)
 start = time.perf_counter()
 detector.fit(X_normal)
 print(f"fit in {time.perf_counter() - start:.1f} s, code width "
@@ -81,15 +87,18 @@ def report(name, scores, labels):
 report("autoencoder", detector.score_samples(X_test), detector.predict(X_test))
 
 # %%
-# Against IsolationForest and PCA
-# -------------------------------
+# Against IsolationForest, PCA and the tabular default
+# ----------------------------------------------------
 #
-# Both baselines are fit on the same normal beats with their defaults. PCA enters the
+# The baselines are fit on the same normal beats with their defaults. PCA enters the
 # same detector through the ``estimator`` parameter, with a code of the same width as
-# the autoencoder's. ROC-AUC ranks the beats by score and does not depend on a
-# threshold; the other figures use each detector's own ``'auto'`` threshold. The
-# autoencoder ranks the beats better than the forest (higher ROC-AUC); PCA, on this data,
-# comes close to it, at a fraction of the fit time.
+# the autoencoder's. ``ReconstructionOutlierDetector()`` with no estimator is the
+# package's default for tabular data, an ensemble of ten small autoencoders on half of
+# the rows each with a code-space term, chosen on 23 tabular outlier sets: on these
+# signals it ranks the beats better than the forest too, but below the single
+# autoencoder trained on every beat. ROC-AUC ranks the beats by score and does not depend
+# on a threshold; the other figures use each detector's own ``'auto'`` threshold. PCA, on
+# this data, comes close to the autoencoder, at a fraction of the fit time.
 
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -98,6 +107,8 @@ forest = IsolationForest(random_state=0).fit(X_normal)
 report("IsolationForest", forest.score_samples(X_test), forest.predict(X_test))
 pca_detector = ReconstructionOutlierDetector(PCA(n_components=12)).fit(X_normal)
 report("PCA reconstruction", pca_detector.score_samples(X_test), pca_detector.predict(X_test))
+default = ReconstructionOutlierDetector(random_state=0).fit(X_normal)
+report("default (tabular) ensemble", default.score_samples(X_test), default.predict(X_test))
 
 # %%
 # Beats and their reconstructions
@@ -186,7 +197,7 @@ plt.show()
 # :meth:`~sklearn_ae.ReconstructionOutlierDetector.set_threshold` moves the rate without
 # refitting.
 
-calibrated = ReconstructionOutlierDetector(false_alarm_rate=0.05, random_state=0)
+calibrated = ReconstructionOutlierDetector(autoencoder, false_alarm_rate=0.05, random_state=0)
 calibrated.fit(X_normal)
 print(f"{len(calibrated.calibration_scores_)} beats held out for calibration")
 for rate in (0.05, 0.01):

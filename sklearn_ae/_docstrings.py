@@ -11,9 +11,13 @@ import inspect
 
 #: Training parameters shared by every autoencoder (``{training_parameters}``).
 TRAINING_PARAMETERS_DOC = """\
-loss : {{'mse', 'mae', 'bce', 'huber'}}, default='mse'
+loss : {{'mse', 'mae', 'bce', 'huber', 'trimmed_mae'}}, default='mse'
         Reconstruction loss minimised during training: mean squared error, mean absolute
-        error, binary cross-entropy (needs `X` in [0, 1] and a sigmoid output) or Huber.
+        error, binary cross-entropy (needs `X` in [0, 1] and a sigmoid output), Huber, or
+        the trimmed mean absolute error: each minibatch leaves out its 10% of rows with the
+        largest errors, so that the rare rows the network rebuilds worst (outliers in the
+        training data) stop pulling it; the default of
+        :class:`~sklearn_ae.ReconstructionOutlierDetector`.
 
     optimizer : {{'adam', 'adamw', 'sgd'}}, default='adam'
         The torch optimizer. ``'sgd'`` uses momentum 0.9 with Nesterov's momentum, like

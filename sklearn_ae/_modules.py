@@ -282,7 +282,7 @@ class ConvAutoencoderModule(nn.Module):
         start_at_mean(self.decoder[-3], channel_mean, self.output_activation)
 
     def encode(self, x):
-        return self.encoder(x.reshape(len(x), *self.image_shape))
+        return self.encoder(x.reshape(x.shape[0], *self.image_shape))
 
     def decode(self, z):
         return self.decoder(z)
@@ -478,7 +478,7 @@ class SequenceAutoencoderModule(nn.Module):
         return self._merge(out[..., :size], out[..., size:]), self._merge(h_n[-2], h_n[-1])
 
     def encode(self, x):
-        h = x.reshape(len(x), self.n_timesteps, self.n_features)
+        h = x.reshape(x.shape[0], self.n_timesteps, self.n_features)
         for layer in self.encoder:
             h, last = self._run(layer, h)
         return self.to_code(last)
@@ -491,6 +491,35 @@ class SequenceAutoencoderModule(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
+
+
+class TrimmedL1Loss(nn.Module):
+    """Mean absolute error over the rows of a batch that the network rebuilds best.
+
+    Each row's error is the mean absolute difference over its features; the ``int(trim *
+    b)`` rows of the ``b`` of a batch with the largest errors are left out and the rest
+    averaged (a trimmed mean, as in least trimmed squares). The rows that reconstruct worst,
+    the likely outliers of a contaminated training set, then stop pulling the network. With
+    ``reduction='none'`` it returns the element-wise absolute differences, as
+    :class:`torch.nn.L1Loss` does.
+    """
+
+    def __init__(self, trim=0.1, reduction="mean"):
+        super().__init__()
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"reduction must be 'mean', 'sum' or 'none'; got {reduction!r}.")
+        self.trim = trim
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        diff = (input - target).abs()
+        if self.reduction == "none":
+            return diff
+        per_row = diff.reshape(len(diff), -1).mean(dim=1)
+        keep = len(per_row) - int(self.trim * len(per_row))
+        if 0 < keep < len(per_row):
+            per_row = torch.topk(per_row, keep, largest=False, sorted=False).values
+        return per_row.mean() if self.reduction == "mean" else per_row.sum()
 
 
 def squared_distances(z, centers):

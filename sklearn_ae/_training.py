@@ -40,6 +40,7 @@ import warnings
 import torch
 from skorch.callbacks import Callback
 
+from ._modules import TrimmedL1Loss
 from ._net import ArrayDataset, BatchIterator, DivergenceCheck
 from ._torch_utils import stage_on_device
 
@@ -49,6 +50,7 @@ LOSSES = {
     "mae": torch.nn.L1Loss,
     "huber": torch.nn.HuberLoss,
     "bce": torch.nn.BCELoss,
+    "trimmed_mae": TrimmedL1Loss,
 }
 
 #: The ``optimizer`` parameter's torch optimizers and their fixed keyword arguments.

@@ -20,6 +20,9 @@ EXPECTED_FAILED_CHECKS = {}
 
 #: One instance of each estimator with its fast settings (and no seed: the checks set it).
 INSTANCES = [ESTIMATORS[name](**FAST_PARAMS[name]) for name in NAMES]
+#: The detector as an ensemble with the code-space term and both views, as its default is.
+INSTANCES.append(ESTIMATORS["ReconstructionOutlierDetector"](
+    **FAST_PARAMS["ReconstructionOutlierDetector"], n_estimators=3, n_neighbors=5))
 
 
 def test_every_estimator_has_fast_params():
@@ -62,8 +65,13 @@ def outputs(est, X):
 
 def fitted_attributes(est):
     """The fitted attributes of ``est`` that hold data (not estimators, nor networks)."""
+    def is_estimator(value):
+        if isinstance(value, list):  # a detector's models and scalers
+            return any(is_estimator(item) for item in value)
+        return hasattr(value, "get_params")
+
     return {k: v for k, v in vars(est).items()
-            if k.endswith("_") and not k.startswith("_") and not hasattr(v, "get_params")}
+            if k.endswith("_") and not k.startswith("_") and not is_estimator(v)}
 
 
 def corruption(est):

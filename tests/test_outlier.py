@@ -62,15 +62,27 @@ def test_default_detector_finds_outliers_in_unscaled_data():
     X_test, y_test = X[200:], y[200:]
     assert roc_auc_score(y_test, detector.score_samples(X_test)) > 0.9
     assert roc_auc_score(y_test, detector.decision_function(X_test)) > 0.9
-    # The default is the documented autoencoder, trained on robustly scaled data.
-    ae = detector.estimator_
-    assert isinstance(ae, AutoencoderTransformer)
-    assert ae.n_components == default_n_components(6) == 3
-    assert (ae.hidden_layer_sizes, ae.batch_size, ae.loss, ae.alpha) == ((64,), 32, "mae", 1e-2)
-    assert next(ae.net_.module_.parameters()).dtype == torch.float64
+    assert detector.score_samples(X_test).dtype == np.float64
+    # The default is the documented ensemble: 10 autoencoders on half of the rows each,
+    # alternating robust and rank-Gaussian views, with the code-space term.
+    assert (detector.n_estimators_, detector.max_samples_, detector.n_neighbors_) == (10, 100, 10)
+    assert [len(rows) for rows in detector.estimators_samples_] == [100] * 10
+    assert len({tuple(rows) for rows in detector.estimators_samples_}) == 10
+    assert [type(s).__name__ for s in detector.scalers_[:2]] == [
+        "_RobustScaler", "_RankGaussianScaler"]
+    assert detector.scalers_[0] is detector.scalers_[2]  # one fitted scaler per view
+    for ae in detector.estimators_:
+        assert isinstance(ae, AutoencoderTransformer)
+        assert ae.n_components == default_n_components(6) == 3
+        assert (ae.hidden_layer_sizes, ae.batch_size, ae.loss, ae.alpha) == (
+            (64,), 32, "trimmed_mae", 1e-2)
+        assert ae.max_iter == 200  # 800 steps // 4 batches, at most 200 epochs
+        assert next(ae.net_.module_.parameters()).dtype == torch.float32
+    assert detector.estimator_ is detector.estimators_[0]
     assert isinstance(detector.scaler_, RobustScaler)
     assert detector.metric == "mae"
-    assert detector.score_samples(X_test).dtype == np.float64
+    # The training scores are those score_samples gives: predict(X_train) matches them.
+    np.testing.assert_array_equal(detector.train_scores_, detector.score_samples(X_train))
 
 
 def test_default_code_width():
@@ -185,15 +197,19 @@ def test_auto_threshold_is_median_plus_n_std_robust_standard_deviations():
                                   errors > median + 3 * robust_std)
 
 
-def test_auto_may_flag_no_training_row_of_clean_data_as_documented():
+def test_auto_flags_few_training_rows_of_clean_data():
     # The data of scikit-learn's outlier checks (see FAST_PARAMS in _instances.py).
     from sklearn.datasets import make_blobs
+    from sklearn.ensemble import IsolationForest
     from sklearn.utils import shuffle
 
     X = shuffle(make_blobs(n_samples=300, random_state=0)[0], random_state=7)
     flagged = [(ReconstructionOutlierDetector(random_state=seed).fit(X).predict(X) == -1).sum()
                for seed in (0, 3)]
-    assert flagged == [0, 12]
+    forest = (IsolationForest(random_state=0).fit(X).predict(X) == -1).sum()
+    # A few percent (7 to 10 here, on 2-D blobs that a one-value code describes poorly),
+    # a third of what IsolationForest's 'auto' flags.
+    assert max(flagged) < 0.1 * len(X) < 0.5 * forest
     # A float contamination flags its share, whatever the data.
     detector = ReconstructionOutlierDetector(random_state=0).fit(X)
     assert (detector.set_threshold(contamination=0.1).predict(X) == -1).sum() == 30

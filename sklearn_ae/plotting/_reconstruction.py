@@ -322,8 +322,9 @@ class ReconstructionDisplay:
             :class:`~sklearn.decomposition.PCA`), or a
             :class:`~sklearn_ae.ReconstructionOutlierDetector`. A detector's
             reconstructions are mapped back to the units of `X` through its scaler, and
-            each sample is titled with its error (``reconstruction_error``), marked when
-            above the detector's threshold.
+            each sample is titled with its anomaly score (``-score_samples``: the
+            reconstruction error for a single model), marked when above the detector's
+            threshold. For an ensemble, the reconstruction drawn is its first model's.
 
         X : array-like of shape (n_samples, n_features)
             The samples; the first ``n_samples`` are plotted.
@@ -369,7 +370,7 @@ class ReconstructionDisplay:
         X_reconstructed = reconstruct(estimator, X)
         errors = threshold = None
         if is_detector(estimator):
-            errors = estimator.reconstruction_error(X)
+            errors = -estimator.score_samples(X)
             threshold = -estimator.offset_
         if image_shape is None:
             model = estimator.estimator_ if is_detector(estimator) else estimator

@@ -187,9 +187,12 @@ class ReconstructionErrorDisplay:
         Parameters
         ----------
         estimator : estimator instance
-            A fitted :class:`~sklearn_ae.ReconstructionOutlierDetector`, whose errors
-            (``reconstruction_error``, in its own metric and scaled units) and threshold
-            (``-offset_``) are drawn; or a fitted reconstruction model without a threshold:
+            A fitted :class:`~sklearn_ae.ReconstructionOutlierDetector`, whose anomaly
+            scores ``-score_samples`` and threshold (``-offset_``) are drawn: for a single
+            model without the code-space term, its reconstruction errors (in its own
+            metric and scaled units); for an ensemble (the default detector), its scores in
+            robust standard deviations, which can be negative (use ``log_scale=False``).
+            Or a fitted reconstruction model without a threshold:
             an autoencoder of sklearn_ae (errors ``-score_samples``: the mean squared
             error, or for a :class:`~sklearn_ae.VariationalAutoencoder` its negative ELBO
             per feature) or a transformer with ``inverse_transform`` such as
@@ -229,7 +232,9 @@ class ReconstructionErrorDisplay:
         check_fitted(estimator)
         threshold = None
         if is_detector(estimator):
-            errors = estimator.reconstruction_error(X)
+            # What the threshold applies to: the reconstruction error of a single model,
+            # the standardised score of an ensemble.
+            errors = -estimator.score_samples(X)
             threshold = -estimator.offset_
         elif hasattr(estimator, "reconstruct") and hasattr(estimator, "score_samples"):
             # An autoencoder's own score: its reconstruction error (a VAE's negative ELBO).

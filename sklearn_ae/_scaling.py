@@ -1,0 +1,121 @@
+"""How the outlier detector puts features on one scale: robust and rank-Gaussian scalers.
+
+A reconstruction error summed over features is decided by the features with the largest
+units, so :class:`~sklearn_ae.ReconstructionOutlierDetector` scales every feature with
+statistics of its training rows first. Two views of a column:
+
+- :class:`_RobustScaler`: median and interquartile range (the standard deviation where the
+  IQR is zero), linear, so distances keep their meaning;
+- :class:`_RankGaussianScaler`: each column's ranks mapped to standard normal scores, so a
+  binary, count, heavy-tailed or nearly constant column weighs like any other, with linear
+  tails beyond the training range so that a value more extreme than any seen in training
+  still stands out by how far it lies.
+"""
+
+import numpy as np
+from scipy.special import ndtri
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.preprocessing import RobustScaler, StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+#: IQR of a standard normal distribution: IQR / 1.349 estimates a normal's standard deviation.
+NORMAL_IQR = 1.3489795003921634
+
+
+class _RobustScaler(RobustScaler):
+    """Median and interquartile range, with the standard deviation where the IQR is zero.
+
+    ``unit_variance=True`` divides the IQR by that of a standard normal (1.349), so that a
+    normal feature ends with unit variance, as with StandardScaler. A feature constant on at
+    least half of the rows has a zero IQR, which scikit-learn's RobustScaler replaces by 1:
+    the feature would keep its raw unit and could dominate the errors. Its standard deviation
+    is used instead (and 1 only for a constant feature).
+    """
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        X = np.asarray(X)
+        q1, q3 = np.percentile(X, self.quantile_range, axis=0)
+        std = X.std(axis=0)
+        fallback = np.where(std > 0, std, 1.0)
+        self.scale_ = np.where(q3 - q1 > 0, self.scale_, fallback)
+        return self
+
+
+class _RankGaussianScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Map each column to normal scores of its ranks, with linear tails.
+
+    Fitting sorts the distinct training values :math:`v_1 < \\dots < v_m` of a column and
+    gives each the normal score :math:`\\Phi^{-1}((r_i - 1/2) / n)` of its mid-rank
+    :math:`r_i` among the ``n`` training rows (tied rows share their mean rank). A value
+    between two training values is interpolated linearly; beyond the training range the map
+    goes on linearly with slope ``1 / s``, ``s`` the column's robust spread (IQR / 1.349, its
+    standard deviation where the IQR is zero, 1 for a constant column), so that a new value
+    more extreme than every training value maps further out in proportion to its distance.
+    A constant column maps to 0.
+
+    Every marginal thus becomes roughly standard normal: a 0/1 column with 2% of ones maps to
+    about -0.03 and 2.3, a count or heavy-tailed column no longer lets its extremes decide
+    the reconstruction loss. Unlike :class:`~sklearn.preprocessing.QuantileTransformer`,
+    which clips new values to the range seen in training, an extreme new value is not
+    hidden.
+
+    Parameters
+    ----------
+    max_knots : int, default=1000
+        Most interpolation knots kept per column: a column with more distinct values keeps
+        this many, evenly spaced in rank (the smallest and largest always), so that memory
+        and time stay bounded for large data.
+    """
+
+    def __init__(self, max_knots=1000):
+        self.max_knots = max_knots
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = X.shape[0]
+        values, scores, offsets = [], [], [0]
+        for column in X.T.astype(np.float64):
+            v, counts = np.unique(column, return_counts=True)
+            if len(v) == 1:
+                z = np.zeros(1)
+            else:
+                below = np.cumsum(counts) - counts
+                z = ndtri((below + (counts + 1) / 2 - 0.5) / n)
+            if len(v) > self.max_knots:
+                keep = np.unique(np.linspace(0, len(v) - 1, self.max_knots).round().astype(int))
+                v, z = v[keep], z[keep]
+            values.append(v)
+            scores.append(z)
+            offsets.append(offsets[-1] + len(v))
+        self.knots_ = np.concatenate(values)
+        self.normal_scores_ = np.concatenate(scores)
+        self.knot_offsets_ = np.asarray(offsets)
+        q1, q3 = np.percentile(X, [25, 75], axis=0)
+        spread = (q3 - q1) / NORMAL_IQR
+        std = X.std(axis=0)
+        self.tail_slope_ = 1.0 / np.where(spread > 0, spread, np.where(std > 0, std, 1.0))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        out = np.empty(X.shape, dtype=np.float64)
+        for j in range(X.shape[1]):
+            start, stop = self.knot_offsets_[j], self.knot_offsets_[j + 1]
+            v, z = self.knots_[start:stop], self.normal_scores_[start:stop]
+            x = X[:, j].astype(np.float64)
+            column = np.interp(x, v, z)
+            above, below = x > v[-1], x < v[0]
+            column[above] = z[-1] + (x[above] - v[-1]) * self.tail_slope_[j]
+            column[below] = z[0] + (x[below] - v[0]) * self.tail_slope_[j]
+            out[:, j] = column
+        return out.astype(X.dtype, copy=False)
+
+
+#: The ``scale`` options of the detector: a factory of an unfitted scaler each.
+SCALERS = {
+    "standard": StandardScaler,
+    "robust": lambda: _RobustScaler(unit_variance=True),
+    "rank_gaussian": _RankGaussianScaler,
+}
