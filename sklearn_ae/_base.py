@@ -32,9 +32,13 @@ from ._diagnostics import (
     warn_if_not_converged,
     warn_if_sigmoid_clips,
 )
-from ._docstrings import TRAINING_ATTRIBUTES_DOC, TRAINING_PARAMETERS_DOC
+from ._docstrings import (
+    MODULE_PARAMETERS_DOC,
+    TRAINING_ATTRIBUTES_DOC,
+    TRAINING_PARAMETERS_DOC,
+)
 from ._meta import draw_seed, unchanged_on_error
-from ._modules import ACTIVATIONS
+from ._modules import ACTIVATIONS, CustomAutoencoderModule
 from ._net import AutoencoderNet, KeepBestEarlyStopping
 from ._persistence import VersionedPickleMixin
 from ._torch_utils import all_finite, as_tensor, move_net, resolve_device, seeded_torch
@@ -51,6 +55,32 @@ from ._training import (
     train,
 )
 
+#: The prefixes of the parameters routed to the user's modules (``encoder__width``).
+MODULE_PREFIXES = ("encoder", "decoder")
+
+
+def is_module_param(name):
+    """Whether ``name`` is a parameter of a user's module, such as ``encoder__width``."""
+    return any(name.startswith(f"{prefix}__") and len(name) > len(prefix) + 2
+               for prefix in MODULE_PREFIXES)
+
+
+def _same_setting(a, b):
+    """Whether two values of a module argument build the same network.
+
+    A user's module instance is compared by its architecture (its class and its ``repr``):
+    pickling or copying an estimator copies it apart from the fitted net's own reference,
+    and the fitted weights, not the instance's, are what a warm start goes on from.
+    """
+    if isinstance(a, torch.nn.Module) or isinstance(b, torch.nn.Module):
+        return type(a) is type(b) and repr(a) == repr(b)
+    return a == b
+
+
+def _short(value):
+    return f"{type(value).__name__} instance" if isinstance(value, torch.nn.Module) else repr(value)
+
+
 #: Optimizer steps that ``max_iter='auto'`` aims at, and the bounds on the epochs it picks.
 AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 8_000, 10, 200
 
@@ -66,7 +96,10 @@ class BaseAutoencoder(
     known before the module is built, the ``_n_features_out`` property; and, optionally,
     :meth:`_store_module_attributes` (fitted attributes read off the module),
     :meth:`_net_params` and ``_net_class`` (a net with another loss), and the class
-    attribute ``_stochastic_code`` (True where the code is a distribution).
+    attribute ``_stochastic_code`` (True where the code is a distribution). For a network
+    of the user's own (``encoder`` and ``decoder``, which replace :meth:`_module_params`):
+    :meth:`_input_shape` (the shape in which its encoder receives a sample) and
+    ``_custom_module_class`` (the module that wraps it).
 
     **Hooks for the meta-estimators of the package.** :meth:`_transform` (codes),
     :meth:`_score_samples` and :meth:`_predict` take `X` that is already validated, so that
@@ -92,12 +125,20 @@ class BaseAutoencoder(
         "verbose": ["verbose"],
         "device": [str],
         "callbacks": [list, None],
+        # A class is checked to be a torch module at fit (a constraint cannot say "a
+        # subclass of"), with the other checks of the user's network.
+        "encoder": [type, torch.nn.Module, None],
+        "decoder": [type, torch.nn.Module, None],
     }
 
     _doc_fragments = {
         "training_parameters": TRAINING_PARAMETERS_DOC,
+        "module_parameters": MODULE_PARAMETERS_DOC,
         "training_attributes": TRAINING_ATTRIBUTES_DOC,
     }
+
+    #: The module that holds a user's encoder and decoder; the VAE's holds a posterior.
+    _custom_module_class = CustomAutoencoderModule
 
     #: Rows per batch at inference; memory is bounded by one batch, not by the data.
     _predict_batch_size = 1024
@@ -139,6 +180,121 @@ class BaseAutoencoder(
 
     def _store_module_attributes(self, module):
         """Set the fitted attributes that the trained ``module`` knows (e.g. its shapes)."""
+
+    # ------------------------------------------------------------- the user's own network
+
+    def _assign_module_params(self, kwargs):
+        """Store the ``encoder__*`` / ``decoder__*`` keyword arguments of ``__init__``.
+
+        As skorch's ``module__*``: they are parameters (``get_params``, ``set_params``,
+        ``clone``, searches) routed to the classes given as ``encoder`` and ``decoder``.
+        Stored as given, like every parameter: ``fit`` refuses any other name
+        (:meth:`_check_own_network`).
+        """
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def _extra_param_names(self):
+        """The parameters this instance holds beyond its signature's: the ``**kwargs``."""
+        named = super()._get_param_names()
+        return sorted(key for key in vars(self)
+                      if not key.startswith("_") and not key.endswith("_") and key not in named)
+
+    def _get_param_names(self):
+        # The signature's parameters plus those of **kwargs that this instance holds, as
+        # skorch's nets list their module__* parameters.
+        return sorted([*super()._get_param_names(), *self._extra_param_names()])
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        As :meth:`sklearn.base.BaseEstimator.set_params`, and ``encoder__<name>`` /
+        ``decoder__<name>`` set an argument of the module classes given as ``encoder`` /
+        ``decoder`` (see the ``encoder`` parameter).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        for key in [key for key in params if is_module_param(key)]:
+            setattr(self, key, params.pop(key))
+        return super().set_params(**params)
+
+    def _module_kwargs(self, prefix):
+        """The ``{prefix}__*`` parameters, without their prefix."""
+        start = len(prefix) + 2
+        return {key[start:]: value for key, value in sorted(vars(self).items())
+                if is_module_param(key) and key.startswith(f"{prefix}__")}
+
+    @property
+    def _own_network(self):
+        """Whether the network is the user's (``encoder`` and ``decoder``), not the family's."""
+        # getattr: a pickle or file of a release before these parameters has neither.
+        return (getattr(self, "encoder", None) is not None
+                or getattr(self, "decoder", None) is not None)
+
+    def _input_shape(self, X):
+        """The shape of one sample of `X` as a user's encoder receives it: rows here."""
+        return (X.shape[1],)
+
+    def _check_own_network(self):
+        """The checks of ``encoder``, ``decoder`` and their parameters that need no data."""
+        unexpected = [key for key in self._extra_param_names() if not is_module_param(key)]
+        if unexpected:
+            # Python's wording, as for any unexpected keyword argument.
+            what = ("an unexpected keyword argument" if len(unexpected) == 1
+                    else "unexpected keyword arguments")
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got {what} "
+                f"{', '.join(map(repr, unexpected))}. Besides its named parameters it takes "
+                "only the arguments of your own modules, as encoder__<name> and "
+                "decoder__<name> (e.g. encoder__width=64)."
+            )
+        given = {name: getattr(self, name, None) for name in MODULE_PREFIXES}
+        for name, module in given.items():
+            routed = self._module_kwargs(name)
+            if self._own_network and module is None:
+                other = "decoder" if name == "encoder" else "encoder"
+                raise ValueError(
+                    f"{type(self).__name__} got {other}={given[other]!r} but {name}=None: a "
+                    "network of your own needs both an encoder and a decoder (the family's "
+                    "decoder mirrors the family's encoder only). Pass both, or neither for "
+                    "the built-in network."
+                )
+            if isinstance(module, type) and not issubclass(module, torch.nn.Module):
+                raise TypeError(
+                    f"{name} must be a torch.nn.Module subclass or instance; got the class "
+                    f"{module.__name__}."
+                )
+            if routed and not isinstance(module, type):
+                what = "None" if module is None else f"an instance of {type(module).__name__}"
+                raise ValueError(
+                    f"{type(self).__name__} got {', '.join(f'{name}__{k}' for k in routed)}, "
+                    f"arguments of the {name} class, but {name} is {what}. Pass the "
+                    f"class (e.g. {name}=MyModule, {name}__width=64), or leave out the "
+                    f"{name}__* parameters for an instance, which is used as given."
+                )
+
+    def _network(self, X, output_activation):
+        """``(module_class, kwargs)`` of the network to train on `X`: the user's, or the
+        family's (:meth:`_module_params`)."""
+        if not self._own_network:
+            return self._module_params(X, output_activation)
+        return self._custom_module_class, {
+            "encoder": self.encoder,
+            "decoder": self.decoder,
+            "input_shape": self._input_shape(X),
+            "encoder_kwargs": self._module_kwargs("encoder"),
+            "decoder_kwargs": self._module_kwargs("decoder"),
+            "n_components": self.n_components,
+            "output_activation": output_activation,
+        }
 
     # ------------------------------------------------------------------------------ fitting
 
@@ -254,6 +410,7 @@ class BaseAutoencoder(
 
     def _check_data_dependent_params(self, X):
         """The checks that need the data, with messages that name the parameter and a fix."""
+        self._check_own_network()
         if self.loss == "bce":
             lo, hi = float(X.min()), float(X.max())
             if lo < 0 or hi > 1:
@@ -261,7 +418,9 @@ class BaseAutoencoder(
                     f"loss='bce' needs X in [0, 1]; got values in [{lo:g}, {hi:g}]. Scale X "
                     "with sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
                 )
-            if self.output_activation not in ("auto", "sigmoid", "logistic"):
+            if self.output_activation not in ("auto", "sigmoid", "logistic") and not (
+                self._own_network and self.output_activation == "identity"
+            ):
                 raise ValueError(
                     f"loss='bce' needs outputs in [0, 1], but output_activation="
                     f"{self.output_activation!r} does not guarantee that. Use "
@@ -281,6 +440,8 @@ class BaseAutoencoder(
     def _resolve_output_activation(self, X):
         if self.output_activation != "auto":
             return self.output_activation
+        if self._own_network:
+            return "identity"  # the user's decoder ends as its author wrote it
         in_unit_interval = X.min() >= 0 and X.max() <= 1
         return "sigmoid" if in_unit_interval else "identity"
 
@@ -320,11 +481,11 @@ class BaseAutoencoder(
             self.output_activation_ if self.output_activation == "auto"
             else self.output_activation
         )
-        module, wanted = self._module_params(X, output_activation)
+        module, wanted = self._network(X, output_activation)
         built = self.net_.get_params_for("module")
         changes = [
-            f"{key}: {built.get(key)!r} -> {value!r}"
-            for key, value in wanted.items() if built.get(key) != value
+            f"{key}: {_short(built.get(key))} -> {_short(value)}"
+            for key, value in wanted.items() if not _same_setting(built.get(key), value)
         ]
         if module is not self.net_.module:
             changes.insert(0, f"module: {self.net_.module.__name__} -> {module.__name__}")
@@ -428,7 +589,7 @@ class BaseAutoencoder(
 
     def _make_net(self, X, dtype, device, output_activation):
         """A new, uninitialised skorch net for `X` (:func:`~sklearn_ae._training.make_net`)."""
-        module, module_kwargs = self._module_params(X, output_activation)
+        module, module_kwargs = self._network(X, output_activation)
         return make_net(
             self._net_class, module, name=type(self).__name__, device=device,
             callbacks=[("early_stopping", KeepBestEarlyStopping())],
@@ -442,9 +603,15 @@ class BaseAutoencoder(
         # float64 through a small buffer: a memmap is read, not copied.
         mean = np.mean(X, axis=0, dtype=np.float64)
         net.module_.init_output_bias(torch.as_tensor(mean, dtype=X_tensor.dtype).to(device))
-        with torch.no_grad():  # no randomness: encoding is deterministic
-            probe = torch.zeros((1, *X_tensor.shape[1:]), dtype=X_tensor.dtype)
-            return int(net.module_.encode(probe.to(device)).shape[1])
+        module = net.module_
+        training = module.training
+        module.eval()  # a user's module may hold dropout or batch normalisation
+        try:
+            with torch.no_grad():
+                probe = torch.zeros((1, *X_tensor.shape[1:]), dtype=X_tensor.dtype)
+                return int(module.encode(probe.to(device)).shape[1])
+        finally:
+            module.train(training)
 
     def _training_config(self, X, batch_size, max_iter, validate, seed, callbacks):
         """The :class:`~sklearn_ae._training.TrainingConfig` of one training call on `X`."""

@@ -91,6 +91,8 @@ default='relu'
 
     {training_parameters}
 
+    {module_parameters}
+
     Attributes
     ----------
     image_shape_ : tuple of (int, int, int)
@@ -179,6 +181,9 @@ default='relu'
         verbose=0,
         device="cpu",
         callbacks=None,
+        encoder=None,
+        decoder=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.image_shape = image_shape
@@ -208,6 +213,9 @@ default='relu'
         self.verbose = verbose
         self.device = device
         self.callbacks = callbacks
+        self.encoder = encoder
+        self.decoder = decoder
+        self._assign_module_params(kwargs)
 
     @property
     def _n_features_out(self):
@@ -319,6 +327,10 @@ default='relu'
             and self._resolve_image_shape(X_tensor.shape[1]) == self.image_shape_
         )
 
+    def _input_shape(self, X):
+        # A user's encoder receives images, as the family's convolutions do.
+        return self._resolve_image_shape(X.shape[1])
+
     def _store_module_attributes(self, module):
-        self.image_shape_ = module.image_shape
+        self.image_shape_ = module.input_shape if self._own_network else module.image_shape
         self.n_components_ = module.n_components

@@ -89,6 +89,8 @@ default='relu'
 
     {training_parameters}
 
+    {module_parameters}
+
     Attributes
     ----------
     {training_attributes}
@@ -152,6 +154,9 @@ default='relu'
         verbose=0,
         device="cpu",
         callbacks=None,
+        encoder=None,
+        decoder=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -174,6 +179,9 @@ default='relu'
         self.verbose = verbose
         self.device = device
         self.callbacks = callbacks
+        self.encoder = encoder
+        self.decoder = decoder
+        self._assign_module_params(kwargs)
 
     def _check_data_dependent_params(self, X):
         super()._check_data_dependent_params(X)
@@ -246,6 +254,8 @@ default='relu'
 
     {training_parameters}
 
+    {module_parameters}
+
     Attributes
     ----------
     {training_attributes}
@@ -316,6 +326,9 @@ default='relu'
         verbose=0,
         device="cpu",
         callbacks=None,
+        encoder=None,
+        decoder=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -341,3 +354,6 @@ default='relu'
         self.verbose = verbose
         self.device = device
         self.callbacks = callbacks
+        self.encoder = encoder
+        self.decoder = decoder
+        self._assign_module_params(kwargs)

@@ -107,6 +107,42 @@ loss : {{'mse', 'mae', 'bce', 'huber', 'trimmed_mae'}}, default='mse'
         Extra :mod:`skorch.callbacks` for power users (e.g. ``LRScheduler``, ``Checkpoint``,
         ``ProgressBar``); each fit works on copies, so the objects passed are not modified."""
 
+#: A user's own network, shared by every autoencoder (``{module_parameters}``).
+MODULE_PARAMETERS_DOC = """\
+encoder : torch.nn.Module subclass or instance, default=None
+        Your own encoder, in place of the family's (with ``decoder``; both or neither).
+        A class is instantiated at each fit with its ``encoder__*`` parameters, plus
+        those of ``n_features`` (the width of a row of `X`), ``n_components`` (this
+        estimator's) and ``input_shape`` (the shape of one sample as the encoder receives
+        it) that its signature names; an instance is deep-copied at each fit, never
+        trained in place. It receives a batch of samples of shape ``(batch,
+        *input_shape)``: rows ``(batch, n_features)`` for the dense families, images
+        ``(batch, channels, height, width)`` for :class:`ConvAutoencoder`, sequences
+        ``(batch, n_timesteps, n_features_per_step)`` for :class:`SequenceAutoencoder`.
+        It returns a tensor of shape ``(batch, ...)``, flattened into the code ``(batch,
+        code width)``; the code width comes from one forward pass. A
+        :class:`VariationalAutoencoder`'s encoder returns the posterior: ``(mu, logvar)``,
+        or one tensor of width ``2 * code width``, ``mu`` first. None: the family's
+        network, shaped by its parameters. See :ref:`custom_modules`.
+
+    decoder : torch.nn.Module subclass or instance, default=None
+        Your own decoder (with ``encoder``), built as ``encoder`` is, except that the
+        ``n_components`` it is offered is the code width. It receives codes of shape
+        ``(batch, code width)`` and returns a tensor of shape ``(batch, ...)`` with
+        ``n_features`` values per sample, flattened into rows (any other size raises an
+        error at fit that names both shapes). ``output_activation`` is applied to its
+        output; with a decoder of yours, ``'auto'`` means ``'identity'``, so that it ends
+        as you wrote it.
+
+    **kwargs : dict
+        Arguments of the ``encoder`` and ``decoder`` classes, named ``encoder__<name>``
+        and ``decoder__<name>`` (as skorch's ``module__<name>``), e.g.
+        ``encoder__width=64``. They are parameters of this estimator: ``get_params``
+        lists them, and ``set_params``, :func:`~sklearn.base.clone` and
+        :class:`~sklearn.model_selection.GridSearchCV` set them. Any other name raises a
+        ``TypeError``."""
+
+
 #: Fitted attributes shared by every autoencoder (``{training_attributes}``).
 TRAINING_ATTRIBUTES_DOC = """\
 net_ : skorch.NeuralNet

@@ -11,10 +11,15 @@ which the shared base relies on:
 
 Rows stay rows: image modules reshape them to ``(channels, height, width)`` inside, so that the
 estimators keep taking 2-D ``X``.
+
+A user's own encoder and decoder (the estimators' ``encoder`` and ``decoder`` parameters) are
+wrapped in :class:`CustomAutoencoderModule` (:class:`CustomVariationalModule` for a VAE),
+which gives them this protocol.
 """
 
+import copy
+import inspect
 import math
-
 
 import torch
 from torch import nn
@@ -491,6 +496,181 @@ class SequenceAutoencoderModule(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
+
+
+def build_user_module(module, kwargs, offered, dtype):
+    """A user's module, ready to train: a class instantiated, an instance copied.
+
+    A class gets its ``kwargs`` plus those of the ``offered`` arguments (``n_features``,
+    ``n_components``, ``input_shape``) that its signature names and ``kwargs`` does not
+    set; an instance is deep-copied, so that training never changes the object given.
+    Either way the result is cast to ``dtype``.
+    """
+    if isinstance(module, nn.Module):
+        built = copy.deepcopy(module)
+    else:
+        names = inspect.signature(module).parameters
+        extra = {key: value for key, value in offered.items()
+                 if key in names and key not in kwargs}
+        built = module(**extra, **kwargs)
+        if not isinstance(built, nn.Module):
+            raise TypeError(
+                f"{module.__name__}(...) returned a {type(built).__name__}, not a "
+                "torch.nn.Module."
+            )
+    return built.to(dtype)
+
+
+def _probe(module, x):
+    """``module(x)`` without gradients, in evaluation mode (no dropout, no batch statistics
+    updated, no random number drawn), the module's mode restored afterwards."""
+    training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            return module(x)
+    finally:
+        module.train(training)
+
+
+def _shape(value):
+    if isinstance(value, torch.Tensor):
+        return tuple(value.shape)
+    return type(value).__name__
+
+
+class CustomAutoencoderModule(nn.Module):
+    """An autoencoder made of a user's encoder and decoder, with the package's protocol.
+
+    The encoder receives a batch of samples of shape ``(batch, *input_shape)`` (the rows
+    reshaped as the family reads them) and returns one tensor of shape ``(batch, ...)``,
+    flattened into the code ``(batch, n_components)``. The decoder receives codes
+    ``(batch, n_components)`` and returns ``(batch, ...)`` with ``prod(input_shape)``
+    values per sample, flattened into rows; ``output_activation`` is applied to them.
+
+    The code width is measured by one forward pass of the encoder when the module is built,
+    and the decoder's output is checked against the input's width then, with an error that
+    names both shapes.
+
+    Parameters
+    ----------
+    encoder, decoder : type or nn.Module
+        A module class, instantiated by :func:`build_user_module` with ``encoder_kwargs``
+        (``decoder_kwargs``), or an instance, deep-copied.
+    input_shape : tuple of int
+        Shape of one sample as the encoder receives it.
+    encoder_kwargs, decoder_kwargs : dict or None
+        Arguments of the classes.
+    n_components : int or None
+        The ``n_components`` offered to the encoder class (the estimator's); the decoder
+        class is offered the measured code width.
+    output_activation : str
+        Activation applied to the decoder's output, a key of :data:`ACTIVATIONS`.
+    dtype : torch.dtype
+        Floating point type of the parameters.
+    """
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        input_shape,
+        encoder_kwargs=None,
+        decoder_kwargs=None,
+        n_components=None,
+        output_activation="identity",
+        dtype=torch.float32,
+    ):
+        super().__init__()
+        self.input_shape = tuple(int(d) for d in input_shape)
+        n_features = math.prod(self.input_shape)
+        offered = {"n_features": n_features, "input_shape": self.input_shape}
+        self.encoder = build_user_module(
+            encoder, encoder_kwargs or {}, {**offered, "n_components": n_components}, dtype)
+        probe = torch.zeros((2, *self.input_shape), dtype=dtype)
+        self.n_components = self._code_width(_probe(self.encoder, probe))
+        self.decoder = build_user_module(
+            decoder, decoder_kwargs or {}, {**offered, "n_components": self.n_components},
+            dtype)
+        codes = torch.zeros((2, self.n_components), dtype=dtype)
+        out = _probe(self.decoder, codes)
+        if not isinstance(out, torch.Tensor) or out.shape[:1] != (2,) or (
+            out[0].numel() != n_features
+        ):
+            raise ValueError(
+                f"The decoder ({type(self.decoder).__name__}) returns outputs of shape "
+                f"{_shape(out)} for codes of shape {tuple(codes.shape)}, but the input "
+                f"samples have shape {tuple(probe.shape)}: it must return one tensor of "
+                f"shape (batch, ...) with {n_features} values per sample (n_features="
+                f"{n_features}). Make its last layer output {n_features} values; a decoder "
+                "class whose __init__ has a parameter named n_features receives it."
+            )
+        self.output_activation_name = output_activation
+        self.output_activation = ACTIVATIONS[output_activation]()
+
+    def _code_width(self, z):
+        if not isinstance(z, torch.Tensor) or z.ndim < 2 or z.shape[0] != 2:
+            raise ValueError(
+                f"The encoder ({type(self.encoder).__name__}) returns {_shape(z)} for inputs "
+                f"of shape {(2, *self.input_shape)}; it must return one tensor of shape "
+                "(batch, ...), flattened into the code (batch, n_components)."
+            )
+        return int(z[0].numel())
+
+    def init_output_bias(self, mean):
+        """Nothing: the user's decoder starts as its own initialisation sets it."""
+
+    def encode(self, x):
+        return self.encoder(x.reshape(x.shape[0], *self.input_shape)).flatten(1)
+
+    def decode(self, z):
+        return self.output_activation(self.decoder(z).flatten(1))
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+class CustomVariationalModule(CustomAutoencoderModule):
+    """A variational autoencoder made of a user's encoder and decoder.
+
+    As :class:`CustomAutoencoderModule`, except that the encoder gives the posterior: a
+    pair ``(mu, logvar)`` of tensors of shape ``(batch, n_components)``, or one tensor of
+    shape ``(batch, 2 * n_components)`` whose first half is ``mu`` and second half
+    ``logvar``. The code (``encode``) is ``mu``; :meth:`forward_elbo` draws the code by
+    reparameterisation while training, as :class:`VariationalAutoencoderModule` does.
+    """
+
+    def _code_width(self, out):
+        if isinstance(out, (tuple, list)) and len(out) == 2 and all(
+            isinstance(t, torch.Tensor) and t.ndim == 2 and t.shape[0] == 2 for t in out
+        ) and out[0].shape == out[1].shape:
+            return int(out[0].shape[1])
+        if isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[0] == 2 and (
+            out.shape[1] % 2 == 0
+        ):
+            return int(out.shape[1] // 2)
+        raise ValueError(
+            f"The encoder ({type(self.encoder).__name__}) of a VariationalAutoencoder returns "
+            f"{_shape(out) if not isinstance(out, (tuple, list)) else [_shape(t) for t in out]}"
+            f" for inputs of shape {(2, *self.input_shape)}; it must return the posterior: "
+            "a pair (mu, logvar) of tensors of shape (batch, n_components), or one tensor of "
+            "shape (batch, 2 * n_components), mu first."
+        )
+
+    def encode_distribution(self, x):
+        """``(mu, logvar)`` of the posterior over the code of each row."""
+        out = self.encoder(x.reshape(x.shape[0], *self.input_shape))
+        if isinstance(out, torch.Tensor):
+            return out[:, : self.n_components], out[:, self.n_components :]
+        return out[0], out[1]
+
+    def encode(self, x):
+        return self.encode_distribution(x)[0]
+
+    forward_elbo = VariationalAutoencoderModule.forward_elbo
+
+    def forward(self, x):
+        return self.forward_elbo(x)[0]
 
 
 class TrimmedL1Loss(nn.Module):

@@ -20,21 +20,24 @@ def _release(version):
     return (int(match[1]), int(match[2])) if match else None
 
 
-def check_pickle_versions(name, saved_sklearn_ae, saved_torch):
+def check_pickle_versions(name, saved_sklearn_ae, saved_torch, kind="pickle"):
     """Raise a clear error when a pickle made with these versions cannot be loaded here.
 
     The rule: a pickle loads with the release series of sklearn_ae it was made with (same
     major and minor version; patch releases keep the fitted attributes), and with the torch
     it was made with or a later release of the same major version (torch reads the files of
     its earlier releases, but promises nothing of older releases reading newer files).
+    ``kind='file'`` words the errors for the files of :func:`sklearn_ae.io.dump`, which
+    follow the same rule.
     """
+    made, thing = ("pickled", "A pickle") if kind == "pickle" else ("saved", "A saved file")
     installed_version = _version.__version__  # read at each call: tests may patch it
     saved, installed = _release(saved_sklearn_ae), _release(installed_version)
     if saved != installed:
         series = f"{saved[0]}.{saved[1]}" if saved else saved_sklearn_ae
         raise ValueError(
-            f"This {name} was pickled with sklearn_ae {saved_sklearn_ae}, but sklearn_ae "
-            f"{installed_version} is installed. A pickle loads only with the release "
+            f"This {name} was {made} with sklearn_ae {saved_sklearn_ae}, but sklearn_ae "
+            f"{installed_version} is installed. {thing} loads only with the release "
             f"series it was made with ({series}.*): the fitted attributes may change between "
             f"series. Install sklearn_ae {series}.* to load it (pip install "
             f"'sklearn_ae=={series}.*'), or fit the estimator again."
@@ -45,7 +48,7 @@ def check_pickle_versions(name, saved_sklearn_ae, saved_torch):
     ):
         reason = "another major version" if installed[0] != saved[0] else "an older release"
         raise ValueError(
-            f"This {name} was pickled with torch {saved_torch}, but torch {torch.__version__} "
+            f"This {name} was {made} with torch {saved_torch}, but torch {torch.__version__} "
             f"is installed, {reason}. Its network loads with torch {saved[0]}.{saved[1]} or a "
             f"later {saved[0]}.x release: install one (pip install "
             f"'torch>={saved[0]}.{saved[1]},<{saved[0] + 1}'), or fit the estimator again."

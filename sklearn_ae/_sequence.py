@@ -73,6 +73,8 @@ class SequenceAutoencoder(BaseAutoencoder):
 
     {training_parameters}
 
+    {module_parameters}
+
     Attributes
     ----------
     n_timesteps_ : int
@@ -163,6 +165,9 @@ class SequenceAutoencoder(BaseAutoencoder):
         verbose=0,
         device="cpu",
         callbacks=None,
+        encoder=None,
+        decoder=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.n_timesteps = n_timesteps
@@ -187,6 +192,9 @@ class SequenceAutoencoder(BaseAutoencoder):
         self.verbose = verbose
         self.device = device
         self.callbacks = callbacks
+        self.encoder = encoder
+        self.decoder = decoder
+        self._assign_module_params(kwargs)
 
     # ----------------------------------------------------------------- resolved parameters
 
@@ -252,6 +260,13 @@ class SequenceAutoencoder(BaseAutoencoder):
                                                            self.n_features_per_step_)
         )
 
+    def _input_shape(self, X):
+        # A user's encoder receives sequences, as the family's recurrent layers do.
+        return self._resolve_steps(X.shape[1])
+
     def _store_module_attributes(self, module):
+        if self._own_network:
+            self.n_timesteps_, self.n_features_per_step_ = module.input_shape
+            return
         self.n_timesteps_ = module.n_timesteps
         self.n_features_per_step_ = module.n_features

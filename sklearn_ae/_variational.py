@@ -15,7 +15,7 @@ from skorch.utils import to_tensor
 from ._dense import BaseDenseAutoencoder
 from ._docstrings import fill_doc
 from ._meta import draw_seed
-from ._modules import VariationalAutoencoderModule, gaussian_kl
+from ._modules import CustomVariationalModule, VariationalAutoencoderModule, gaussian_kl
 from ._net import AutoencoderNet
 from ._training import LOSSES, curve
 
@@ -115,6 +115,8 @@ default='relu'
 
     {training_parameters}
 
+    {module_parameters}
+
     Attributes
     ----------
     kl_curve_ : list of float
@@ -172,6 +174,8 @@ default='relu'
 
     _net_class = VariationalNet
 
+    _custom_module_class = CustomVariationalModule
+
     _stochastic_code = True
 
     def __init__(
@@ -198,6 +202,9 @@ default='relu'
         verbose=0,
         device="cpu",
         callbacks=None,
+        encoder=None,
+        decoder=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -220,6 +227,9 @@ default='relu'
         self.verbose = verbose
         self.device = device
         self.callbacks = callbacks
+        self.encoder = encoder
+        self.decoder = decoder
+        self._assign_module_params(kwargs)
 
     def _module_params(self, X, output_activation):
         return VariationalAutoencoderModule, self._dense_module_params(X, output_activation)
