@@ -5,6 +5,7 @@ from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer, DenoisingAutoencoder
 from ._outlier import ReconstructionOutlierDetector
 from ._sequence import SequenceAutoencoder
+from ._timeseries import TimeSeriesOutlierDetector
 from ._variational import VariationalAutoencoder
 from ._version import __version__
 
@@ -15,6 +16,7 @@ __all__ = [
     "DenoisingAutoencoder",
     "ReconstructionOutlierDetector",
     "SequenceAutoencoder",
+    "TimeSeriesOutlierDetector",
     "VariationalAutoencoder",
     "__version__",
 ]

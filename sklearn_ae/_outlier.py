@@ -700,36 +700,3 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
             for term, (centre, spread) in zip(terms, self._term_stats_[m]):
                 total += (term - centre) / spread
         return -total / len(self.estimators_)
-
-    def decision_function(self, X):
-        """Shifted score: negative for outliers, positive or zero for inliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            ``score_samples(X) - offset_``, as float64.
-        """
-        X = self._validate_data_for_predict(X)
-        return self._score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """Predict whether each sample is an outlier (-1) or an inlier (1).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            -1 for outliers, 1 for inliers (ints).
-        """
-        X = self._validate_data_for_predict(X)
-        is_inlier = self._score_samples(X) - self.offset_ >= 0
-        return np.where(is_inlier, 1, -1)

@@ -42,7 +42,8 @@ class ThresholdMixin:
     :attr:`_parameter_constraints` to its own. Its ``fit`` holds out the rows of
     :meth:`_calibration_rows` from its model, then calls :meth:`_set_threshold_from` with
     the scores of the rows the model was fit on and of those held out; it implements
-    ``_score_samples`` (scores of validated `X`) and ``_validate_data_for_predict``.
+    ``_score_samples`` (scores of validated `X`) and ``_validate_data_for_predict``. The
+    mixin gives it ``decision_function``, ``predict``, ``set_threshold`` and ``pvalues``.
     """
 
     _parameter_constraints: dict = {
@@ -212,3 +213,35 @@ class ThresholdMixin:
             )
         ranks = np.searchsorted(np.sort(calibration), self._score_samples(X), side="right")
         return (1.0 + ranks) / (len(calibration) + 1.0)
+
+    def decision_function(self, X):
+        """Shifted score of each sample: negative for outliers, positive or zero for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data (for a detector of time series, a series: one row per time step).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``, as float64.
+        """
+        X = self._validate_data_for_predict(X)
+        return self._score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Predict whether each sample is an outlier (-1) or an inlier (1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data (for a detector of time series, a series: one row per time step).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            -1 for outliers, 1 for inliers (ints).
+        """
+        X = self._validate_data_for_predict(X)
+        return np.where(self._score_samples(X) - self.offset_ >= 0, 1, -1)

@@ -38,6 +38,10 @@ FAST_PARAMS = {
     ),
     "DenoisingAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),
     "SequenceAutoencoder": dict(hidden_layer_sizes=(4,), max_iter=5),
+    # Windows of 4 rows: the checks fit series of 10 to 300 rows.
+    "TimeSeriesOutlierDetector": dict(
+        estimator=AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5), window_size=4
+    ),
     "VariationalAutoencoder": dict(hidden_layer_sizes=(8,), max_iter=5),
 }
 

@@ -16,7 +16,17 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from _instances import AUTOENCODERS, ESTIMATORS, FAST_PARAMS, NAMES, case
 
 #: check name -> reason, per estimator. The goal is none at all.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    # Its rows are the time steps of one series, not independent samples: a time step is
+    # scored from the windows of its neighbours.
+    "TimeSeriesOutlierDetector": {
+        "check_methods_sample_order_invariance": (
+            "rows are time steps: shuffling them changes the windows, hence the scores"),
+        "check_methods_subset_invariance": (
+            "rows are time steps: a batch of rows is a shorter series, scored from its own "
+            "windows (a single row is shorter than a window and refused)"),
+    },
+}
 
 #: One instance of each estimator with its fast settings (and no seed: the checks set it).
 INSTANCES = [ESTIMATORS[name](**FAST_PARAMS[name]) for name in NAMES]
