@@ -21,6 +21,9 @@ sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("SKLEARN_AE_DATA", str((HERE / ".." / ".." / "shared" / "data").resolve()))
 
 import sklearn_ae  # noqa: E402
+# sphinx-gallery resolves the names an example uses, IterativeImputer (examples/plot_impute.py)
+# included, which scikit-learn keeps behind this import.
+import sklearn.experimental.enable_iterative_imputer  # noqa: E402, F401
 import torch  # noqa: E402
 
 # The gallery runs in this process. Its networks are small, so torch's intra-op threads do

@@ -38,6 +38,7 @@ from ._docstrings import (
     TRAINING_PARAMETERS_DOC,
 )
 from ._meta import draw_seed, unchanged_on_error
+from ._missing import observed_means, value_range
 from ._modules import ACTIVATIONS, CustomAutoencoderModule
 from ._net import AutoencoderNet, KeepBestEarlyStopping
 from ._persistence import VersionedPickleMixin
@@ -150,6 +151,10 @@ class BaseAutoencoder(
     #: Whether the code is a distribution (a VAE's) rather than a deterministic map:
     #: :class:`~sklearn_ae.DeepEmbeddedClustering` fine-tunes deterministic codes only.
     _stochastic_code = False
+
+    #: Whether `X` may hold missing values (NaN): set by
+    #: :class:`~sklearn_ae._missing.MissingValuesMixin`, which handles them.
+    _allow_nan = False
 
     # ------------------------------------------------------------------ what a family provides
 
@@ -395,7 +400,10 @@ class BaseAutoencoder(
                 f"flattened sample per row; got an array of shape {tuple(shape)}. "
                 f"{self._flatten_hint(tuple(shape))}"
             )
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+        return validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=reset,
+            ensure_all_finite="allow-nan" if self._allow_nan else True,
+        )
 
     def _flatten_hint(self, shape):
         """How to pass an N-D array of `shape`, for the error of :meth:`_validate`."""
@@ -412,7 +420,7 @@ class BaseAutoencoder(
         """The checks that need the data, with messages that name the parameter and a fix."""
         self._check_own_network()
         if self.loss == "bce":
-            lo, hi = float(X.min()), float(X.max())
+            lo, hi = value_range(X)
             if lo < 0 or hi > 1:
                 raise ValueError(
                     f"loss='bce' needs X in [0, 1]; got values in [{lo:g}, {hi:g}]. Scale X "
@@ -442,7 +450,8 @@ class BaseAutoencoder(
             return self.output_activation
         if self._own_network:
             return "identity"  # the user's decoder ends as its author wrote it
-        in_unit_interval = X.min() >= 0 and X.max() <= 1
+        lo, hi = value_range(X)
+        in_unit_interval = lo >= 0 and hi <= 1
         return "sigmoid" if in_unit_interval else "identity"
 
     def _resolve_batch_size(self, n_samples):
@@ -602,6 +611,8 @@ class BaseAutoencoder(
         # Start the output at the data's mean (see _modules.start_at_mean). numpy sums in
         # float64 through a small buffer: a memmap is read, not copied.
         mean = np.mean(X, axis=0, dtype=np.float64)
+        if np.isnan(mean).any():  # missing values: the means of the observed ones
+            mean = observed_means(X)
         net.module_.init_output_bias(torch.as_tensor(mean, dtype=X_tensor.dtype).to(device))
         module = net.module_
         training = module.training
@@ -623,7 +634,7 @@ class BaseAutoencoder(
             learning_rate=self.learning_rate_init,
             batch_size=batch_size,
             max_epochs=max_iter,
-            divergence_scale=max(abs(float(X.max())), abs(float(X.min()))),
+            divergence_scale=max(abs(value) for value in value_range(X)),
             shuffle=self.shuffle,
             verbose=self.verbose,
             train_split=(
@@ -790,4 +801,5 @@ class BaseAutoencoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = self._allow_nan
         return tags

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import BaseAutoencoder
 from ._corruption import CorruptionMixin
 from ._docstrings import fill_doc
+from ._missing import MissingValuesMixin
 from ._modules import ACTIVATIONS, DenseAutoencoderModule
 
 
@@ -48,7 +49,7 @@ class BaseDenseAutoencoder(BaseAutoencoder):
 
 
 @fill_doc
-class AutoencoderTransformer(BaseDenseAutoencoder):
+class AutoencoderTransformer(MissingValuesMixin, BaseDenseAutoencoder):
     """Dense autoencoder as a scikit-learn transformer: a nonlinear PCA.
 
     An encoder network maps each sample to a code of ``n_components`` values and a mirrored
@@ -95,6 +96,8 @@ default='relu'
     ----------
     {training_attributes}
 
+    {missing_values_attributes}
+
     See Also
     --------
     sklearn.decomposition.PCA : Linear dimensionality reduction; the baseline to beat.
@@ -111,6 +114,8 @@ default='relu'
     other dtype (float16, integers) is converted to float64. The outputs of ``transform``,
     ``inverse_transform`` and ``reconstruct`` are float32 for float32 input and float64
     for any other.
+
+    {missing_values_notes}
 
     Examples
     --------
@@ -260,6 +265,8 @@ default='relu'
     ----------
     {training_attributes}
 
+    {missing_values_attributes}
+
     See Also
     --------
     AutoencoderTransformer : The same network trained on clean inputs.
@@ -277,6 +284,8 @@ default='relu'
     it is higher than the reconstruction error of clean inputs that :meth:`score`
     measures. The corruption follows Vincent et al., "Extracting and composing robust
     features with denoising autoencoders", ICML 2008.
+
+    {missing_values_notes}
 
     Examples
     --------

@@ -115,6 +115,9 @@ class DenseAutoencoderModule(nn.Module):
     The code layer is linear (no activation), like the scores of PCA, so that codes are not
     clipped and distances between them are meaningful to k-means.
 
+    ``fill_values``, a buffer (None by default), holds one value per feature: where it is
+    set, ``encode`` replaces the missing values (NaN) of its input by them.
+
     Parameters
     ----------
     n_features : int
@@ -153,11 +156,16 @@ class DenseAutoencoderModule(nn.Module):
         self.decoder = dense_stack(
             [n_components, *hidden[::-1], n_features], activation, output_activation, dtype
         )
+        # Set by a NaN-aware estimator: the values that stand in for missing inputs.
+        self.register_buffer("fill_values", None)
 
     def init_output_bias(self, mean):
         start_at_mean(self.decoder[-2], mean, self.output_activation)
 
     def encode(self, x):
+        fill = getattr(self, "fill_values", None)  # (None in modules pickled before it)
+        if fill is not None:
+            x = torch.where(torch.isnan(x), fill, x)
         return self.encoder(x)
 
     def decode(self, z):
@@ -699,6 +707,78 @@ class TrimmedL1Loss(nn.Module):
         keep = len(per_row) - int(self.trim * len(per_row))
         if 0 < keep < len(per_row):
             per_row = torch.topk(per_row, keep, largest=False, sorted=False).values
+        return per_row.mean() if self.reduction == "mean" else per_row.sum()
+
+
+class MaskedLossMixin:
+    """A loss over the observed entries of the target only: NaN entries are missing values.
+
+    Mixed in on the left of a torch loss with ``reduction='mean'``. A batch whose target has
+    no NaN gets the loss it mixes into, unchanged; otherwise the mean of the element-wise
+    loss over the observed entries (0, with zero gradients, when there are none), so that
+    missing values neither pull the network nor count in the loss.
+    """
+
+    def forward(self, input, target):
+        missing = torch.isnan(target)
+        if not bool(missing.any()):
+            return super().forward(input, target)
+        # Missing targets get the prediction itself: finite element-wise losses, which the
+        # mask then zeroes (a NaN times zero would stay NaN).
+        elementwise = self.elementwise(input, torch.where(missing, input.detach(), target))
+        observed = ~missing
+        return self.reduce(torch.where(observed, elementwise, 0), observed)
+
+    def elementwise(self, input, target):
+        return getattr(nn.functional, self.functional)(input, target, reduction="none")
+
+    def reduce(self, losses, observed):
+        return losses.sum() / observed.sum().clamp(min=1)
+
+
+class MaskedMSELoss(MaskedLossMixin, nn.MSELoss):
+    """:class:`torch.nn.MSELoss` over the observed (not NaN) entries of the target."""
+
+    functional = "mse_loss"
+
+
+class MaskedL1Loss(MaskedLossMixin, nn.L1Loss):
+    """:class:`torch.nn.L1Loss` over the observed (not NaN) entries of the target."""
+
+    functional = "l1_loss"
+
+
+class MaskedHuberLoss(MaskedLossMixin, nn.HuberLoss):
+    """:class:`torch.nn.HuberLoss` over the observed (not NaN) entries of the target."""
+
+    def elementwise(self, input, target):
+        return nn.functional.huber_loss(input, target, reduction="none", delta=self.delta)
+
+
+class MaskedBCELoss(MaskedLossMixin, nn.BCELoss):
+    """:class:`torch.nn.BCELoss` over the observed (not NaN) entries of the target."""
+
+    functional = "binary_cross_entropy"
+
+
+class MaskedTrimmedL1Loss(MaskedLossMixin, TrimmedL1Loss):
+    """:class:`TrimmedL1Loss` over the observed entries: a row's error is their mean.
+
+    Rows without an observed entry take no part, in the trimming either.
+    """
+
+    def elementwise(self, input, target):
+        return (input - target).abs()
+
+    def reduce(self, losses, observed):
+        counts = observed.reshape(len(observed), -1).sum(dim=1)
+        rows = counts > 0
+        per_row = losses.reshape(len(losses), -1).sum(dim=1)[rows] / counts[rows]
+        keep = len(per_row) - int(self.trim * len(per_row))
+        if 0 < keep < len(per_row):
+            per_row = torch.topk(per_row, keep, largest=False, sorted=False).values
+        if len(per_row) == 0:
+            return losses.sum()  # zero, with zero gradients
         return per_row.mean() if self.reduction == "mean" else per_row.sum()
 
 

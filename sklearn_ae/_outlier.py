@@ -10,10 +10,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dense import AutoencoderTransformer
 from ._meta import reconstruct_with, seed_unset_random_states, unchanged_on_error
+from ._missing import check_rows_observed, has_missing
 from ._scaling import SCALERS
 from ._thresholds import MAD_TO_STD, ThresholdMixin
 from ._training import interrupt_scope, report_interrupt
@@ -130,6 +132,14 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
     and the standard deviation instead; with ``n_std=1`` it is the rule of TensorFlow's
     ECG5000 autoencoder tutorial. :meth:`set_threshold` changes the threshold without
     refitting.
+
+    **Missing values.** Where the estimator accepts missing values (NaN), as the default
+    autoencoders do (:class:`~sklearn_ae.AutoencoderTransformer`), so does the detector:
+    the scalers are fit on the observed values of each feature, a row's reconstruction
+    error is the mean over its observed entries, and its code is that of the row with its
+    holes filled by the training means. A row without any observed value has no error and
+    is refused with a clear error. With an estimator that refuses NaN (e.g. PCA), NaN in
+    `X` is refused as before.
 
     **A false-alarm rate you can state.** Training errors are optimistic (the model has
     seen those rows), so the rules above give no guarantee on new data. With
@@ -386,7 +396,7 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
         """
         # A failed fit leaves the detector as it was (unfitted, or fitted as before).
         with unchanged_on_error(self):
-            X = validate_data(self, X, dtype=[np.float64, np.float32])
+            X = self._validate(X, reset=True, method="fit")
             # Rows held out for calibration (false_alarm_rate) reach neither the scalers nor
             # the models: they must be scored as new samples are.
             fit_rows, calibration_rows = self._calibration_rows(X.shape[0])
@@ -525,7 +535,7 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
         total = np.zeros(n_samples)
         for estimator, scale in zip(self.estimators_, scales):
             Z = self._model_input(views[scale])
-            errors = self._errors(Z, estimator).mean(axis=1)
+            errors = self._row_errors(self._errors(Z, estimator))
             fitted_terms, scored_terms = [errors], [errors]
             if self.n_neighbors_ > 0:
                 codes = self._codes(estimator, Z)
@@ -575,9 +585,37 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
 
     # ---------------------------------------------------------------------------- inference
 
+    def _allows_missing(self):
+        """Whether `X` may hold NaN: when the estimator (the default's included) accepts it."""
+        estimator = self.estimator or AutoencoderTransformer()
+        return get_tags(estimator).input_tags.allow_nan
+
+    def _validate(self, X, reset, method):
+        """`X` validated; with missing values, only if the estimator accepts them."""
+        allow_nan = self._allows_missing()
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=reset,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+        if allow_nan and has_missing(X):
+            check_rows_observed(self, X, method)
+        return X
+
     def _validate_data_for_predict(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._validate(X, reset=False, method="score_samples")
+
+    @staticmethod
+    def _row_errors(errors):
+        """The error of each row: its mean over the observed entries (NaN marks the others)."""
+        if np.isnan(errors).any():
+            return np.nanmean(errors, axis=1)
+        return errors.mean(axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allows_missing()
+        return tags
 
     def _views(self, X):
         """Each model's input: `X` scaled by its scaler (computed once per distinct scaler)."""
@@ -606,10 +644,10 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
                 f"The reconstruction of X by {type(estimator).__name__} contains NaN or "
                 "infinity. Check the estimator, or scale X first (scale='robust')."
             )
-        diff = X_rec - X_scaled
+        diff = X_rec - X_scaled  # NaN where X_scaled is missing
         with np.errstate(over="ignore"):
             errors = diff**2 if self.metric == "mse" else np.abs(diff)
-        if not np.isfinite(errors).all():
+        if np.isinf(errors).any():
             raise ValueError(
                 f"The reconstruction errors of X overflowed float64: X holds values (up to "
                 f"{np.abs(X_scaled).max():.3g} in absolute value, after scaling) too large to "
@@ -627,7 +665,8 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
     def _finite(self, X_scaled, X, scale):
         """`X_scaled` as an array, or a clear error where scaling overflowed."""
         X_scaled = np.asarray(X_scaled)
-        if not np.isfinite(X_scaled).all():
+        # NaN only where X is missing.
+        if not np.isfinite(X_scaled[~np.isnan(X)] if has_missing(X) else X_scaled).all():
             raise ValueError(
                 f"scale={scale!r} turned X into NaN or infinity: its values (up to "
                 f"{np.abs(X).max():.3g} in absolute value) are too large to scale in "
@@ -650,8 +689,9 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
 
         per_feature : bool, default=False
             If False, return one error per sample (the mean over features; equal to
-            ``-score_samples(X)`` for a single model without the code-space term); if
-            True, one per sample and feature.
+            ``-score_samples(X)`` for a single model without the code-space term; over
+            the observed entries for a row with missing values); if True, one per sample
+            and feature (NaN where `X` is missing).
 
         Returns
         -------
@@ -664,7 +704,7 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
             self._errors(Z, estimator)
             for Z, estimator in zip(self._views(X), self.estimators_)
         ) / len(self.estimators_)
-        return errors if per_feature else errors.mean(axis=1)
+        return errors if per_feature else self._row_errors(errors)
 
     def score_samples(self, X):
         """Opposite of the anomaly score of each sample: the lower, the more abnormal.
@@ -690,10 +730,10 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
     def _score_samples(self, X):
         views = self._views(X)
         if not self._standardized_:
-            return -self._errors(views[0], self.estimator_).mean(axis=1)
+            return -self._row_errors(self._errors(views[0], self.estimator_))
         total = np.zeros(len(X))
         for m, (Z, estimator) in enumerate(zip(views, self.estimators_)):
-            terms = [self._errors(Z, estimator).mean(axis=1)]
+            terms = [self._row_errors(self._errors(Z, estimator))]
             if self.n_neighbors_ > 0:
                 distances, _ = self._neighbors_[m].kneighbors(self._codes(estimator, Z))
                 terms.append(distances.mean(axis=1))

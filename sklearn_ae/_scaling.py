@@ -18,6 +18,16 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+def nan_aware(function, X):
+    """``function`` (np.percentile, np.std), or its NaN-skipping twin where `X` has NaN.
+
+    The plain one where there is none, so that complete data are scaled exactly as before.
+    """
+    if not np.isnan(X).any():
+        return function
+    return {np.percentile: np.nanpercentile, np.std: np.nanstd}[function]
+
+
 #: IQR of a standard normal distribution: IQR / 1.349 estimates a normal's standard deviation.
 NORMAL_IQR = 1.3489795003921634
 
@@ -35,8 +45,8 @@ class _RobustScaler(RobustScaler):
     def fit(self, X, y=None):
         super().fit(X, y)
         X = np.asarray(X)
-        q1, q3 = np.percentile(X, self.quantile_range, axis=0)
-        std = X.std(axis=0)
+        q1, q3 = nan_aware(np.percentile, X)(X, self.quantile_range, axis=0)
+        std = nan_aware(np.std, X)(X, axis=0)
         fallback = np.where(std > 0, std, 1.0)
         self.scale_ = np.where(q3 - q1 > 0, self.scale_, fallback)
         return self
@@ -60,6 +70,9 @@ class _RankGaussianScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
     which clips new values to the range seen in training, an extreme new value is not
     hidden.
 
+    Missing values (NaN) are left out of the fit (the ranks are among a column's observed
+    values) and stay NaN in the output.
+
     Parameters
     ----------
     max_knots : int, default=1000
@@ -72,12 +85,15 @@ class _RankGaussianScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         self.max_knots = max_knots
 
     def fit(self, X, y=None):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        n = X.shape[0]
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         values, scores, offsets = [], [], [0]
         for column in X.T.astype(np.float64):
+            column = column[~np.isnan(column)]  # the observed values
+            n = len(column)
             v, counts = np.unique(column, return_counts=True)
-            if len(v) == 1:
+            if n == 0:  # no observed value: a constant column
+                v, z = np.zeros(1), np.zeros(1)
+            elif len(v) == 1:
                 z = np.zeros(1)
             else:
                 below = np.cumsum(counts) - counts
@@ -91,15 +107,18 @@ class _RankGaussianScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         self.knots_ = np.concatenate(values)
         self.normal_scores_ = np.concatenate(scores)
         self.knot_offsets_ = np.asarray(offsets)
-        q1, q3 = np.percentile(X, [25, 75], axis=0)
+        q1, q3 = nan_aware(np.percentile, X)(X, [25, 75], axis=0)
         spread = (q3 - q1) / NORMAL_IQR
-        std = X.std(axis=0)
+        std = nan_aware(np.std, X)(X, axis=0)
+        spread, std = np.nan_to_num(spread), np.nan_to_num(std)  # columns without values
         self.tail_slope_ = 1.0 / np.where(spread > 0, spread, np.where(std > 0, std, 1.0))
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite="allow-nan"
+        )
         out = np.empty(X.shape, dtype=np.float64)
         for j in range(X.shape[1]):
             start, stop = self.knot_offsets_[j], self.knot_offsets_[j + 1]
@@ -109,8 +128,13 @@ class _RankGaussianScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
             above, below = x > v[-1], x < v[0]
             column[above] = z[-1] + (x[above] - v[-1]) * self.tail_slope_[j]
             column[below] = z[0] + (x[below] - v[0]) * self.tail_slope_[j]
-            out[:, j] = column
+            out[:, j] = column  # NaN stays NaN: np.interp and the tails keep it
         return out.astype(X.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 #: The ``scale`` options of the detector: a factory of an unfitted scaler each.

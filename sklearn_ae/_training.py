@@ -40,7 +40,14 @@ import warnings
 import torch
 from skorch.callbacks import Callback
 
-from ._modules import TrimmedL1Loss
+from ._modules import (
+    MaskedBCELoss,
+    MaskedHuberLoss,
+    MaskedL1Loss,
+    MaskedMSELoss,
+    MaskedTrimmedL1Loss,
+    TrimmedL1Loss,
+)
 from ._net import ArrayDataset, BatchIterator, DivergenceCheck
 from ._torch_utils import stage_on_device
 
@@ -51,6 +58,16 @@ LOSSES = {
     "huber": torch.nn.HuberLoss,
     "bce": torch.nn.BCELoss,
     "trimmed_mae": TrimmedL1Loss,
+}
+
+#: The same losses over the observed entries only (NaN in the target is a missing value),
+#: for the families that accept missing values.
+MASKED_LOSSES = {
+    "mse": MaskedMSELoss,
+    "mae": MaskedL1Loss,
+    "huber": MaskedHuberLoss,
+    "bce": MaskedBCELoss,
+    "trimmed_mae": MaskedTrimmedL1Loss,
 }
 
 #: The ``optimizer`` parameter's torch optimizers and their fixed keyword arguments.

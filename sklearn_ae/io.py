@@ -382,10 +382,23 @@ class _Reader:
         configure(net, config)
         with torch.random.fork_rng(devices=[]):  # the weights are overwritten below
             net.initialize()
-        net.module_.load_state_dict(self.decode(node["module_state"]), strict=True)
+        state = self.decode(node["module_state"])
+        _allocate_optional_buffers(net.module_, state)
+        net.module_.load_state_dict(state, strict=True)
         net.optimizer_.load_state_dict(self.decode(node["optimizer_state"]))
         net.history = History(self.decode(node["history"]))
         return net
+
+
+def _allocate_optional_buffers(module, state):
+    """Give the buffers that a new module registers as None (set once fitted, such as the
+    dense module's ``fill_values``) a tensor of the saved shape, so that the saved state
+    loads into them."""
+    for key, value in state.items():
+        path, _, leaf = key.rpartition(".")
+        owner = module.get_submodule(path) if path else module
+        if leaf in owner._buffers and owner._buffers[leaf] is None:
+            owner._buffers[leaf] = torch.empty_like(value)
 
 
 class _NetNode:

@@ -423,7 +423,9 @@ def test_diverging_warm_start_loses_nothing():
 @pytest.mark.parametrize(
     "X, error, msg",
     [
-        (np.array([[1.0, np.nan], [0.0, 1.0]]), ValueError, "Input X contains NaN."),
+        # The dense family takes holes (test_missing_values.py), not data without a value.
+        (np.full((2, 2), np.nan), ValueError,
+         "AutoencoderTransformer: every value of X is missing (NaN)"),
         (np.array([[1.0, np.inf], [0.0, 1.0]]), ValueError, "Input X contains infinity"),
         (np.empty((0, 3)), ValueError,
          "Found array with 0 sample(s) (shape=(0, 3)) while a minimum of 1 is required"),
