@@ -4,7 +4,8 @@
   they share (``--quick``, ``--seeds``, ``--device``, ``--results``, ``--threads``),
 - the data: where they live (:func:`data_home`) and the loaders the scripts share
   (:func:`load_mnist`, :func:`load_fashion_mnist`, :func:`load_ecg5000_split`,
-  :func:`load_odds`), and k-means on codes (:func:`cluster`),
+  :func:`load_odds`), k-means on codes (:func:`cluster`) and the scores of a clustering
+  (:func:`nmi_ari`, :func:`hungarian_accuracy`),
 - medians, ratios and markdown tables (:func:`median`, :func:`fmt_s`, :func:`fmt_ratio`,
   :func:`md_table`),
 - a one-paragraph description of the machine (:func:`machine_description`),
@@ -259,6 +260,22 @@ def nmi_ari(y, labels):
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     return normalized_mutual_info_score(y, labels), adjusted_rand_score(y, labels)
+
+
+def hungarian_accuracy(y, labels):
+    """Clustering accuracy: the fraction of samples whose cluster, mapped one-to-one onto a
+    class by the Hungarian matching that maximises the agreement
+    (``scipy.optimize.linear_sum_assignment``), is their class."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics import confusion_matrix
+
+    y, labels = np.asarray(y), np.asarray(labels)
+    classes, clusters = np.unique(y), np.unique(labels)
+    counts = confusion_matrix(np.searchsorted(classes, y), np.searchsorted(clusters, labels),
+                              labels=np.arange(max(len(classes), len(clusters))))
+    rows, cols = linear_sum_assignment(counts, maximize=True)
+    return counts[rows, cols].sum() / len(y)
 
 
 def cluster(Z, y):
