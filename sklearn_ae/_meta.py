@@ -72,3 +72,38 @@ def reconstruct_with(estimator, X):
         f"{type(estimator).__name__} cannot reconstruct its input: a reconstruction model "
         "needs a 'reconstruct' method, or 'transform' and 'inverse_transform'."
     )
+
+
+def reconstruction_errors(estimator, X_scaled, metric, what="X"):
+    """Per-feature errors (float64) of a fitted model's reconstruction of `X_scaled`.
+
+    Absolute (``metric='mae'``) or squared (``'mse'``) differences, NaN where `X_scaled` is
+    missing; a clear error where the reconstruction has another shape, is not finite, or
+    where the errors overflow. ``what`` names the rows in the messages (``'X'``, ``'the
+    windows of X'``). Used by the outlier detectors, tabular and time series.
+    """
+    name = type(estimator).__name__
+    X_rec = reconstruct_with(estimator, X_scaled)
+    if X_rec.shape != X_scaled.shape:
+        raise ValueError(
+            f"The estimator {name} rebuilt {what} of shape {X_scaled.shape} as an array of "
+            f"shape {X_rec.shape}; a reconstruction must have the shape of its input. Check "
+            "that its inverse_transform undoes its transform."
+        )
+    X_rec = np.asarray(X_rec, dtype=np.float64)
+    if not np.isfinite(X_rec).all():
+        raise ValueError(
+            f"The reconstruction of {what} by {name} contains NaN or infinity. Check the "
+            "estimator, or scale X first (scale='robust')."
+        )
+    diff = X_rec - X_scaled  # NaN where X_scaled is missing
+    with np.errstate(over="ignore"):
+        errors = diff**2 if metric == "mse" else np.abs(diff)
+    if np.isinf(errors).any():
+        raise ValueError(
+            f"The reconstruction errors of X overflowed float64: X holds values (up to "
+            f"{np.nanmax(np.abs(X_scaled)):.3g} in absolute value, after scaling) too large "
+            f"to measure with metric={metric!r}. Clip or rescale those values, or use "
+            "metric='mae'."
+        )
+    return errors

@@ -14,9 +14,9 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dense import AutoencoderTransformer
-from ._meta import reconstruct_with, seed_unset_random_states, unchanged_on_error
+from ._meta import reconstruction_errors, seed_unset_random_states, unchanged_on_error
 from ._missing import check_rows_observed, has_missing
-from ._scaling import SCALERS
+from ._scaling import SCALERS, check_scaled
 from ._thresholds import MAD_TO_STD, ThresholdMixin
 from ._training import interrupt_scope, report_interrupt
 
@@ -412,7 +412,7 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
             }
             views = {
                 scale: X_fit if scaler is None
-                else self._finite(scaler.fit_transform(X_fit), X_fit, scale)
+                else check_scaled(scaler.fit_transform(X_fit), X_fit, scale)
                 for scale, scaler in scalers.items()
             }
             rng = check_random_state(self.random_state)
@@ -622,7 +622,7 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
         scaled = {}
         for scaler in self.scalers_:
             if id(scaler) not in scaled:
-                X_scaled = X if scaler is None else self._finite(
+                X_scaled = X if scaler is None else check_scaled(
                     scaler.transform(X), X, self.scale
                 )
                 scaled[id(scaler)] = self._model_input(X_scaled)
@@ -630,49 +630,13 @@ class ReconstructionOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator)
 
     def _errors(self, X_scaled, estimator):
         """Per-feature reconstruction errors (float64) of scaled, validated `X`."""
-        X_rec = reconstruct_with(estimator, X_scaled)
-        if X_rec.shape != X_scaled.shape:
-            raise ValueError(
-                f"The estimator {type(estimator).__name__} rebuilt X of shape "
-                f"{X_scaled.shape} as an array of shape {X_rec.shape}; a reconstruction "
-                "must have the shape of its input. Check that its inverse_transform undoes "
-                "its transform."
-            )
-        X_rec = np.asarray(X_rec, dtype=np.float64)
-        if not np.isfinite(X_rec).all():
-            raise ValueError(
-                f"The reconstruction of X by {type(estimator).__name__} contains NaN or "
-                "infinity. Check the estimator, or scale X first (scale='robust')."
-            )
-        diff = X_rec - X_scaled  # NaN where X_scaled is missing
-        with np.errstate(over="ignore"):
-            errors = diff**2 if self.metric == "mse" else np.abs(diff)
-        if np.isinf(errors).any():
-            raise ValueError(
-                f"The reconstruction errors of X overflowed float64: X holds values (up to "
-                f"{np.abs(X_scaled).max():.3g} in absolute value, after scaling) too large to "
-                f"measure with metric={self.metric!r}. Clip or rescale those values, or use "
-                "metric='mae'."
-            )
-        return errors
+        return reconstruction_errors(estimator, X_scaled, self.metric)
 
     @staticmethod
     def _codes(estimator, X_scaled):
         """The model's codes of scaled `X`, as a 2-D float64 array."""
         codes = np.asarray(estimator.transform(X_scaled), dtype=np.float64)
         return codes.reshape(len(codes), -1)
-
-    def _finite(self, X_scaled, X, scale):
-        """`X_scaled` as an array, or a clear error where scaling overflowed."""
-        X_scaled = np.asarray(X_scaled)
-        # NaN only where X is missing.
-        if not np.isfinite(X_scaled[~np.isnan(X)] if has_missing(X) else X_scaled).all():
-            raise ValueError(
-                f"scale={scale!r} turned X into NaN or infinity: its values (up to "
-                f"{np.abs(X).max():.3g} in absolute value) are too large to scale in "
-                f"{X.dtype}. Divide X by a large constant first, or pass scale=None."
-            )
-        return X_scaled
 
     def reconstruction_error(self, X, per_feature=False):
         """Reconstruction error of each sample, or of each feature of each sample.

@@ -137,6 +137,20 @@ class _RankGaussianScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         return tags
 
 
+def check_scaled(X_scaled, X, scale):
+    """`X_scaled` (`X` through the ``scale`` scaler) as an array, or a clear error where
+    scaling overflowed."""
+    X_scaled = np.asarray(X_scaled)
+    missing = np.isnan(X)  # NaN is allowed where X is missing, and only there
+    if not np.isfinite(X_scaled[~missing] if missing.any() else X_scaled).all():
+        raise ValueError(
+            f"scale={scale!r} turned X into NaN or infinity: its values (up to "
+            f"{np.nanmax(np.abs(X)):.3g} in absolute value) are too large to scale in "
+            f"{X.dtype}. Divide X by a large constant first, or pass scale=None."
+        )
+    return X_scaled
+
+
 #: The ``scale`` options of the detector: a factory of an unfitted scaler each.
 SCALERS = {
     "standard": StandardScaler,

@@ -11,8 +11,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dense import AutoencoderTransformer
-from ._meta import reconstruct_with, seed_unset_random_states, unchanged_on_error
-from ._scaling import SCALERS
+from ._meta import reconstruction_errors, seed_unset_random_states, unchanged_on_error
+from ._scaling import SCALERS, check_scaled
 from ._thresholds import ThresholdMixin
 from ._training import interrupt_scope, report_interrupt
 
@@ -373,7 +373,7 @@ class TimeSeriesOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator):
                 else SCALERS[self.scale]().set_output(transform="default")
             )
             X_scaled = (X_fit if scaler is None
-                        else self._finite(scaler.fit_transform(X_fit), X_fit))
+                        else check_scaled(scaler.fit_transform(X_fit), X_fit, self.scale))
             window_size = self._resolve_window_size(X_scaled, calibration_rows)
             self._check_fit_length(X.shape[0], X_fit.shape[0], calibration_rows, window_size)
             windows = self._windows(
@@ -455,30 +455,8 @@ class TimeSeriesOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator):
         """Errors of every step of the windows at ``starts`` (mean over channels)."""
         window_size, n_channels = self.window_size_, X_scaled.shape[1]
         windows = self._windows(X_scaled, window_size, starts)
-        rebuilt = reconstruct_with(self.estimator_, windows)
-        if rebuilt.shape != windows.shape:
-            raise ValueError(
-                f"The estimator {type(self.estimator_).__name__} rebuilt windows of shape "
-                f"{windows.shape} as an array of shape {rebuilt.shape}; a reconstruction "
-                "must have the shape of its input."
-            )
-        rebuilt = np.asarray(rebuilt, dtype=np.float64)
-        if not np.isfinite(rebuilt).all():
-            raise ValueError(
-                f"The reconstruction of the windows of X by {type(self.estimator_).__name__} "
-                "contains NaN or infinity. Check the estimator, or scale X first "
-                "(scale='robust')."
-            )
-        diff = rebuilt - windows
-        with np.errstate(over="ignore"):
-            errors = diff**2 if self.metric == "mse" else np.abs(diff)
-        if not np.isfinite(errors).all():
-            raise ValueError(
-                "The reconstruction errors of X overflowed float64: X holds values (up to "
-                f"{np.abs(windows).max():.3g} in absolute value, after scaling) too large to "
-                f"measure with metric={self.metric!r}. Clip or rescale those values, or use "
-                "metric='mae'."
-            )
+        errors = reconstruction_errors(self.estimator_, windows, self.metric,
+                                       what="the windows of X")
         return errors.reshape(len(windows), window_size, n_channels).mean(axis=2)
 
     def _score_scaled(self, X_scaled):
@@ -501,18 +479,7 @@ class TimeSeriesOutlierDetector(ThresholdMixin, OutlierMixin, BaseEstimator):
     # ------------------------------------------------------------------------- inference
 
     def _scale(self, X):
-        return X if self.scaler_ is None else self._finite(self.scaler_.transform(X), X)
-
-    def _finite(self, X_scaled, X):
-        """`X_scaled` as an array, or a clear error where scaling overflowed."""
-        X_scaled = np.asarray(X_scaled)
-        if not np.isfinite(X_scaled).all():
-            raise ValueError(
-                f"scale={self.scale!r} turned X into NaN or infinity: its values (up to "
-                f"{np.abs(X).max():.3g} in absolute value) are too large to scale in "
-                f"{X.dtype}. Divide X by a large constant first, or pass scale=None."
-            )
-        return X_scaled
+        return X if self.scaler_ is None else check_scaled(self.scaler_.transform(X), X, self.scale)
 
     def _score_samples(self, X):
         return self._score_scaled(self._scale(X))
