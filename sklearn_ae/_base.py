@@ -97,7 +97,9 @@ class BaseAutoencoder(
     known before the module is built, the ``_n_features_out`` property; and, optionally,
     :meth:`_store_module_attributes` (fitted attributes read off the module),
     :meth:`_net_params` and ``_net_class`` (a net with another loss), and the class
-    attribute ``_stochastic_code`` (True where the code is a distribution). For a network
+    attribute ``_stochastic_code`` (True where the code is a distribution); where its
+    training defaults differ, ``_auto_batch_size`` (the batch size of ``batch_size='auto'``)
+    and ``_doc_values`` (the sentences of the shared docs that explain them). For a network
     of the user's own (``encoder`` and ``decoder``, which replace :meth:`_module_params`):
     :meth:`_input_shape` (the shape in which its encoder receives a sample) and
     ``_custom_module_class`` (the module that wraps it).
@@ -137,6 +139,19 @@ class BaseAutoencoder(
         "module_parameters": MODULE_PARAMETERS_DOC,
         "training_attributes": TRAINING_ATTRIBUTES_DOC,
     }
+    _doc_values = {
+        "batch_size_auto_doc": (
+            "``'auto'`` uses ``min(200, n_samples)`` as\n        "
+            ":class:`~sklearn.neural_network.MLPRegressor` does."
+        ),
+        "learning_rate_init_doc": (
+            "The default is twice Adam's usual 1e-3: for\n        "
+            "the step budget of ``max_iter='auto'`` it reached a lower reconstruction error."
+        ),
+    }
+
+    #: The batch size of ``batch_size='auto'`` (at most ``n_samples``); a family may differ.
+    _auto_batch_size = 200
 
     #: The module that holds a user's encoder and decoder; the VAE's holds a posterior.
     _custom_module_class = CustomAutoencoderModule
@@ -456,7 +471,7 @@ class BaseAutoencoder(
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":
-            return min(200, n_samples)
+            return min(self._auto_batch_size, n_samples)
         if self.batch_size > n_samples:
             warnings.warn(
                 f"Got batch_size={self.batch_size} larger than the number of samples "

@@ -4,7 +4,10 @@ A class's docstring names a fragment in braces (``{training_parameters}``); :fun
 splices it in. Each class of the hierarchy (a family's base, a capability mixin such as
 :class:`~sklearn_ae._corruption.CorruptionMixin`) declares the fragments it brings in a
 ``_doc_fragments`` dict. A fragment may name the defaults of the class's ``__init__`` in
-braces (``{noise!r}``), so a default is written only in the signature.
+braces (``{noise!r}``), so a default is written only in the signature, and the sentences
+that a class words its own way (why its defaults are what they are) from its
+``_doc_values`` dict, e.g. ``{batch_size_auto_doc}``; a subclass's entries override its
+parents'.
 """
 
 import inspect
@@ -29,13 +32,11 @@ loss : {{'mse', 'mae', 'bce', 'huber', 'trimmed_mae'}}, default='mse'
         the Fashion-MNIST reconstruction error by a quarter in our measurements.
 
     batch_size : int or 'auto', default='auto'
-        Size of the minibatches. ``'auto'`` uses ``min(200, n_samples)`` as
-        :class:`~sklearn.neural_network.MLPRegressor` does. A value larger than the number of
+        Size of the minibatches. {batch_size_auto_doc} A value larger than the number of
         samples is clipped, with a warning. The value used is stored in ``batch_size_``.
 
-    learning_rate_init : float, default=2e-3
-        Initial learning rate of the optimizer. The default is twice Adam's usual 1e-3: for
-        the step budget of ``max_iter='auto'`` it reached a lower reconstruction error.
+    learning_rate_init : float, default={learning_rate_init}
+        Initial learning rate of the optimizer. {learning_rate_init_doc}
 
     max_iter : int or 'auto', default='auto'
         Maximum number of epochs (passes over the training data). ``'auto'`` picks enough
@@ -205,6 +206,7 @@ def fill_doc(cls):
     fragments = {}
     for klass in reversed(cls.__mro__):
         fragments.update(vars(klass).get("_doc_fragments", {}))
+        defaults.update(vars(klass).get("_doc_values", {}))
     cls.__doc__ = cls.__doc__.format(
         **{key: text.format(**defaults) for key, text in fragments.items()}
     )

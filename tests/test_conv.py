@@ -44,7 +44,7 @@ def test_shapes_round_trip(image_shape, data_shape, downsampling, upsampling, n_
                          upsampling=upsampling, max_iter=1, random_state=0).fit(X)
     assert ae.image_shape_ == data_shape
     c, h, w = data_shape
-    feature_map = 8 * -(-h // 4) * -(-w // 4)  # channels (16, 8): two halvings, rounded up
+    feature_map = 16 * -(-h // 4) * -(-w // 4)  # channels (32, 16): two halvings, rounded up
     assert ae.n_components_ == (feature_map if n_components is None else n_components)
     codes = ae.transform(X)
     assert codes.shape == (6, ae.n_components_)
@@ -131,6 +131,18 @@ def test_learns_the_digits(digits):
     # 8x8 images: a 2 x 2 x 4 feature map is a local code, not a global one.
     mean_image_mse = np.mean((X - X.mean(axis=0)) ** 2)
     assert -ae.score(X) < 0.4 * mean_image_mse
+
+
+def test_auto_batch_size_is_the_family_s_own():
+    # Images train on batches of at most 64 (chosen for this family), other families on 200.
+    from sklearn_ae import AutoencoderTransformer
+
+    assert ConvAutoencoder()._resolve_batch_size(1000) == 64
+    assert ConvAutoencoder()._resolve_batch_size(40) == 40
+    assert ConvAutoencoder(batch_size=100)._resolve_batch_size(1000) == 100
+    assert AutoencoderTransformer()._resolve_batch_size(1000) == 200
+    X = images(n=100, shape=(1, 8, 8))
+    assert ConvAutoencoder(**FAST).fit(X).batch_size_ == 64
 
 
 def test_mostly_blank_images_do_not_collapse_to_a_constant(digits):
