@@ -187,7 +187,7 @@ Command: `{C.command_line()}`
 
 `ConvAutoencoder(channels={CHANNELS}, max_iter={epochs}, random_state=seed)`, all else
 default (3x3 kernels, stride-2 convolutions, transposed convolutions, ReLU, sigmoid output,
-Adam lr 2e-3, batch 200), and the same with the seed's layers ("max-pooling":
+Adam lr 2e-3, batches of 64; of 200 before issue 25), and the same with the seed's layers ("max-pooling":
 `downsampling='maxpool', upsampling='nearest'`: 2x2 max-pooling after each convolution,
 nearest-neighbour upsampling then a convolution at each decoder stage), each fit on the
 {X_train.shape[0]:,} MNIST training images ({X.dtype}, device `{args.device}`, torch on

@@ -296,7 +296,8 @@ def publish(cache, names, raw, norm, seconds, folds, chosen, partial):
         "apart on a shared machine).")
     partial_note = ""
     if partial:
-        partial_note = "\n\nNot complete when the time ran out (not in the selection): " + "; ".join(
+        partial_note = "\n\nNot complete when the time ran out (not in the selection): "
+        partial_note += "; ".join(
             f"{label(n)}: " + ", ".join(
                 f"{t} {fmt(t, cache[key(n, fit)][metric])}"
                 for t, (fit, metric, _) in TASKS.items() if key(n, fit) in cache)
@@ -342,7 +343,8 @@ listed before any result, but for b64-lr5e-3 and b32-lr3e-3, added after the fir
 (which improved with the learning rate at batches of 32 and 64); b64-lr1e-3 and b200-lr5e-3
 were listed and not run, for the time. The time limit and the tie rule were set before any
 result; the interleaved timing was added during the run, when the fit times of `run` proved
-noisy (by those, every candidate was eligible too). The default shipped is the choice on all five tasks: {chosen}. Its code, 7 x 7 x 16
+noisy (by those, every candidate was eligible too). The default shipped is the choice on all
+five tasks: {chosen}. Its code, 7 x 7 x 16
 = 784 values for 28 x 28 images, is twice as wide as the previous default's (392), which
 accounts for part of its gain in reconstruction; an epoch takes {sec_chosen / ref_time:.2f}x
 the previous default's. With `max_iter='auto'` (about 8,000 optimizer steps, at least 10
