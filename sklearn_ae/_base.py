@@ -51,6 +51,7 @@ from ._training import (
     check_callbacks,
     configure,
     curve,
+    current_augmentation,
     make_net,
     report_interrupt,
     train,
@@ -656,6 +657,7 @@ class BaseAutoencoder(
                 ValidSplit(self.validation_fraction, random_state=seed) if validate else None
             ),
             corruption=self._corruption(X),
+            augmentation=current_augmentation(),
             net_params=self._net_params(),
             early_stopping=EarlyStoppingConfig(
                 monitor="valid_loss" if validate else "train_loss",

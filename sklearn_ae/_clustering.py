@@ -6,6 +6,7 @@ together, through its own skorch net (:class:`ClusteringNet`), on the reconstruc
 plus DEC's clustering loss.
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -22,23 +23,28 @@ from sklearn.base import (
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
+from skorch.utils import to_tensor
 
+from ._augmentation import AUGMENTATIONS, ImageAugmentation
 from ._base import BaseAutoencoder
 from ._dense import AutoencoderTransformer
 from ._meta import draw_seed, seed_unset_random_states, unchanged_on_error
 from ._modules import (
     ClusteringModule,
     sharpened_target,
+    soft_assignments,
     squared_distances,
     student_t_assignments,
 )
 from ._net import AutoencoderNet
+from ._shapes import complete_image_shape
 from ._torch_utils import as_tensor, seeded_torch
 from ._training import (
     TrainingConfig,
+    augmented_training,
     configure,
     interrupt_scope,
     make_net,
@@ -63,6 +69,11 @@ class ClusteringNet(AutoencoderNet):
     MNIST (a conv autoencoder with a 98-value code, 6 epochs), both gave the same
     clustering (NMI 0.687 and 0.686), and this needs no pass over the data.
 
+    With an ``augmentation`` (DEC-DA), the batch is augmented (the reconstruction term
+    rebuilds the augmented rows) and the target comes from the assignments of the clean
+    rows, computed without gradient: the clustering term pulls the assignments of an
+    augmented image towards the sharpened assignments of the image itself.
+
     Parameters
     ----------
     *args, **kwargs
@@ -77,10 +88,21 @@ class ClusteringNet(AutoencoderNet):
         super().__init__(*args, **kwargs)
         self.clustering_weight = clustering_weight
 
+    def train_step_single(self, batch, **fit_params):
+        self._clean_target = None
+        if self.augmentation is not None:
+            module = self.module_
+            with torch.no_grad():
+                codes = module.encode(to_tensor(batch[0], device=self.device))
+                q = soft_assignments(codes, module.cluster_centers)
+            self._clean_target = sharpened_target(q)
+        return super().train_step_single(batch, **fit_params)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         rebuilt, q = y_pred
         reconstruction = super().get_loss(rebuilt, y_true, X=X, training=training)
-        p = sharpened_target(q.detach())
+        clean_target = getattr(self, "_clean_target", None) if training else None
+        p = sharpened_target(q.detach()) if clean_target is None else clean_target
         # KL(p || q); xlogy makes 0 * log 0 = 0 where an assignment underflows.
         clustering = (torch.xlogy(p, p) - torch.xlogy(p, q)).sum(dim=1).mean()
         self.record_loss_terms(training, reconstruction=reconstruction, clustering=clustering)
@@ -176,6 +198,12 @@ class DeepEmbeddedClustering(
        tightens the clusters around the confident assignments (DEC). The reconstruction
        term keeps the code faithful to the data (IDEC).
 
+    With ``augmentation`` (DEC-DA, for images), steps 1 and 3 train on randomly shifted
+    (and rotated) copies of the training images, drawn afresh for every batch: the
+    autoencoder rebuilds the shifted image, and the assignments of a shifted image are
+    pulled towards the sharpened assignments of the image itself, so that the clusters
+    cannot depend on where in the frame a digit sits.
+
     :meth:`predict` gives each sample the cluster of the nearest centre, :meth:`transform`
     the autoencoder's code (so that another clusterer may follow in a
     :class:`~sklearn.pipeline.Pipeline`), :meth:`predict_proba` the soft assignments.
@@ -229,6 +257,26 @@ class DeepEmbeddedClustering(
         own ``random_state`` is None, the autoencoder (its weights and pretraining). Pass
         an int for reproducible results.
 
+    augmentation : {'shift', 'shift_rotate'}, callable or None, default=None
+        Data augmentation of the training images during pretraining and fine-tuning
+        (DEC-DA): ``'shift'`` moves each image by up to 10% of its width and height in
+        each direction, ``'shift_rotate'`` also rotates it by up to 10 degrees either way
+        (DEC-DA's set, Keras' ``ImageDataGenerator(width_shift_range=0.1,
+        height_shift_range=0.1, rotation_range=10)``); the pixels that come in from
+        outside copy the nearest border pixel. A callable takes a batch of rows as a
+        torch tensor of shape ``(batch_size, n_features)`` and returns the augmented
+        batch, a tensor of the same shape and dtype; it should draw its randomness from
+        torch's global generator, which ``random_state`` seeds. None trains on the rows as
+        given. Only training sees augmented rows: the k-means start, the label changes of
+        ``tol``, :meth:`predict` and :meth:`transform` use them as given.
+
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(channels, height, width)`` of the images that the rows
+        of `X` flatten (in C order), for ``augmentation='shift'`` or ``'shift_rotate'``;
+        one entry may be -1 and is inferred. None takes the ``image_shape`` of a
+        :class:`ConvAutoencoder` estimator, and otherwise square single-channel images.
+        Ignored without a built-in augmentation.
+
     verbose : int, default=0
         ``0`` is silent; ``1`` or more prints one line per epoch of fine-tuning (loss, its
         two terms, the fraction of samples that changed cluster).
@@ -274,8 +322,10 @@ class DeepEmbeddedClustering(
     -----
     DEC: Xie, Girshick and Farhadi, "Unsupervised Deep Embedding for Clustering Analysis",
     ICML 2016. IDEC (the reconstruction term): Guo, Gao, Liu and Yin, "Improved Deep
-    Embedded Clustering with Local Structure Preservation", IJCAI 2017. Here the target
-    distribution is computed batch by batch (see the User Guide).
+    Embedded Clustering with Local Structure Preservation", IJCAI 2017. DEC-DA
+    (``augmentation``): Guo, Zhu, Liu and Yin, "Deep Embedded Clustering with Data
+    Augmentation", ACML 2018. Here the target distribution is computed batch by batch
+    (see the User Guide).
 
     Like every self-training method, fine-tuning sharpens the clusters that k-means found
     on the pretrained codes: it improves a good start and cannot repair a bad one. The
@@ -308,6 +358,8 @@ class DeepEmbeddedClustering(
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "random_state": ["random_state"],
+        "augmentation": [StrOptions(set(AUGMENTATIONS)), callable, None],
+        "image_shape": ["array-like", None],
         "verbose": ["verbose"],
     }
 
@@ -323,6 +375,8 @@ class DeepEmbeddedClustering(
         max_iter=30,
         tol=1e-3,
         random_state=None,
+        augmentation=None,
+        image_shape=None,
         verbose=0,
     ):
         self.estimator = estimator
@@ -334,6 +388,8 @@ class DeepEmbeddedClustering(
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.augmentation = augmentation
+        self.image_shape = image_shape
         self.verbose = verbose
 
     @property
@@ -376,9 +432,10 @@ class DeepEmbeddedClustering(
                 )
             rng = check_random_state(self.random_state)
             estimator = self._make_estimator(rng)
+            augmentation = self._augmentation(estimator, X)
             # One Ctrl-C ends the whole fit: an interrupted pretraining keeps what it trained
             # and fine-tuning is skipped; the interruption is reported once, below.
-            with interrupt_scope() as pretraining:
+            with interrupt_scope() as pretraining, augmented_training(augmentation):
                 estimator.fit(X)
             codes = estimator._transform(X)  # the base's hook: X is validated
             kmeans = KMeans(self.n_clusters, n_init=self.n_init, random_state=draw_seed(rng))
@@ -386,7 +443,7 @@ class DeepEmbeddedClustering(
             centers = kmeans.cluster_centers_.astype(codes.dtype)
             seed = draw_seed(rng)
             net, fine_tuning_interrupted = (None, False) if pretraining.interrupted else (
-                self._fine_tune(estimator, X, centers, kmeans.labels_, seed)
+                self._fine_tune(estimator, X, centers, kmeans.labels_, seed, augmentation)
             )
             if net is not None:
                 centers = net.module_.cluster_centers.detach().cpu().numpy()
@@ -465,7 +522,67 @@ class DeepEmbeddedClustering(
         )
         return seed_unset_random_states(estimator, rng)
 
-    def _fine_tune(self, estimator, X, centers, labels, seed):
+    def _augmentation(self, estimator, X):
+        """The augmentation of the training batches (a callable), or None.
+
+        A user's callable is tried on two rows of `X` first (without touching torch's
+        random state), so that a wrong one fails here, with its name, not in training.
+        """
+        augmentation = self.augmentation
+        if augmentation is None:
+            return None
+        if isinstance(augmentation, str):
+            shift, rotation = AUGMENTATIONS[augmentation]
+            return ImageAugmentation(self._image_shape(estimator, X.shape[1]), shift, rotation)
+        probe = torch.as_tensor(X[:2])
+        with torch.random.fork_rng(devices=[]):
+            try:
+                out = augmentation(probe.clone())
+            except Exception as exc:
+                raise ValueError(
+                    f"augmentation={augmentation!r} failed on a batch of {len(probe)} rows of X "
+                    f"(a torch tensor of shape {tuple(probe.shape)}): {exc!r}. It must take "
+                    "a batch of rows and return the augmented batch."
+                ) from exc
+        if not (
+            isinstance(out, torch.Tensor) and out.shape == probe.shape
+            and out.dtype == probe.dtype
+        ):
+            got = (
+                f"a tensor of shape {tuple(out.shape)} and dtype {out.dtype}"
+                if isinstance(out, torch.Tensor) else f"a {type(out).__name__}"
+            )
+            raise ValueError(
+                f"augmentation={augmentation!r} must return a torch tensor of the shape and "
+                f"dtype of its input ({tuple(probe.shape)}, {probe.dtype}); it returned "
+                f"{got}."
+            )
+        return augmentation
+
+    def _image_shape(self, estimator, n_features):
+        """``(channels, height, width)`` of the images that the rows of `X` flatten."""
+        if self.image_shape is None:
+            if hasattr(estimator, "image_shape"):  # ConvAutoencoder: its own rule and errors
+                return estimator._resolve_image_shape(n_features)
+            side = math.isqrt(n_features)
+            if side * side != n_features:
+                raise ValueError(
+                    f"augmentation={self.augmentation!r} moves images, and image_shape=None "
+                    f"takes square single-channel ones, but X has {n_features} features, "
+                    "which is not a square number. Pass image_shape=(height, width) or "
+                    f"(channels, height, width) with a product of {n_features}."
+                )
+            return (1, side, side)
+        shape = complete_image_shape(self.image_shape, n_features)
+        if shape is None or math.prod(shape) != n_features:
+            raise ValueError(
+                f"image_shape={self.image_shape!r} does not match X: it must be (height, "
+                "width) or (channels, height, width) of positive integers (one may be -1, "
+                f"inferred) with a product of n_features={n_features}."
+            )
+        return shape
+
+    def _fine_tune(self, estimator, X, centers, labels, seed, augmentation):
         """Train ``estimator``'s network (in place) and the centres.
 
         Returns the skorch net (None for ``max_iter=0``) and whether the user interrupted
@@ -500,6 +617,7 @@ class DeepEmbeddedClustering(
                 max_epochs=self.max_iter,
                 divergence_scale=max(abs(float(X.max())), abs(float(X.min()))),
                 verbose=self.verbose,
+                augmentation=augmentation,
                 net_params={"clustering_weight": self.clustering_weight},
             ))
             net.initialize()

@@ -279,6 +279,11 @@ class AutoencoderNet(NeuralNet):
         Applied to the input rows of every training batch (e.g. a
         :class:`~sklearn_ae._corruption.Corruption`); the target stays the clean rows.
         Validation and prediction see clean rows.
+    augmentation : callable or None, default=None
+        Applied to the rows of every training batch before the corruption (e.g. an
+        :class:`~sklearn_ae._augmentation.ImageAugmentation`): unlike a corruption it
+        changes the target too, so that the network rebuilds the augmented rows.
+        Validation and prediction see the rows as given.
     """
 
     #: Names of the terms of a loss with several (e.g. ``("reconstruction", "kl")``): each
@@ -286,9 +291,10 @@ class AutoencoderNet(NeuralNet):
     #: over each epoch as ``train_<term>`` and ``valid_<term>``, like ``train_loss``.
     loss_terms = ()
 
-    def __init__(self, *args, corruption=None, **kwargs):
+    def __init__(self, *args, corruption=None, augmentation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.corruption = corruption
+        self.augmentation = augmentation
 
     @property
     def _default_callbacks(self):
@@ -313,11 +319,14 @@ class AutoencoderNet(NeuralNet):
             self.history.record_batch(f"{prefix}_{term}", value.item())
 
     def train_step_single(self, batch, **fit_params):
+        Xi, yi = batch
+        if self.augmentation is not None:
+            # The augmented rows are the sample: the input and the target.
+            Xi = yi = self.augmentation(to_tensor(Xi, device=self.device))
         if self.corruption is not None:
-            Xi, yi = batch
             # Corrupt on the device: the noise is drawn where the batch is trained.
-            batch = (self.corruption(to_tensor(Xi, device=self.device)), yi)
-        return super().train_step_single(batch, **fit_params)
+            Xi = self.corruption(to_tensor(Xi, device=self.device))
+        return super().train_step_single((Xi, yi), **fit_params)
 
     def predict_batches(self, X, fn, batch_size, out_dtype=None):
         """Apply ``fn`` (e.g. ``module_.encode``) to the rows of ``X`` batch by batch, in eval mode.

@@ -10,7 +10,8 @@ Every estimator that trains a network goes through these three steps: the autoen
    Nothing the user sets for training reaches it there.
 2. :func:`configure` is the only place where an estimator's training parameters reach a net,
    from a :class:`TrainingConfig`: loss, optimizer, learning rate, L2 penalty, minibatches,
-   epochs, shuffling, verbosity, validation split, corruption, the family's own (``beta``),
+   epochs, shuffling, verbosity, validation split, corruption, augmentation, the family's
+   own (``beta``),
    and the settings of the library's callbacks. It serves a new net (before
    ``initialize``) and a fitted one that trains again (``warm_start``, ``partial_fit``),
    which keeps its optimizer's state unless the optimizer itself changed.
@@ -26,6 +27,11 @@ gives); a meta-estimator of the package gathers the interruptions of its inner f
 :func:`interrupt_scope`, ends its whole fit and reports once; inside scikit-learn's model
 selection the interruption goes on up as a ``KeyboardInterrupt``, so that one Ctrl-C ends
 the whole search.
+
+Augmentation follows one rule too: a meta-estimator that trains its estimator on augmented
+batches (DEC-DA's pretraining) fits it inside :func:`augmented_training`, and every fit in
+the block takes the augmentation into its :class:`TrainingConfig`; the estimator needs no
+parameter for it, and a second training path is not needed.
 """
 
 import contextlib
@@ -115,6 +121,9 @@ class TrainingConfig:
         skorch's validation split (a ``ValidSplit``), or None to hold nothing out.
     corruption : callable or None
         Applied to every training batch (a :class:`~sklearn_ae._corruption.Corruption`).
+    augmentation : callable or None
+        Applied to every training batch before the corruption, input and target (an
+        :class:`~sklearn_ae._augmentation.ImageAugmentation`).
     net_params : dict
         Parameters of the family's net class (e.g. ``{"beta": 1.0}``).
     early_stopping : EarlyStoppingConfig or None
@@ -135,6 +144,7 @@ class TrainingConfig:
     verbose: int = 0
     train_split: object = None
     corruption: object = None
+    augmentation: object = None
     net_params: dict = dataclasses.field(default_factory=dict)
     early_stopping: EarlyStoppingConfig = None
     callbacks: list = None
@@ -226,6 +236,7 @@ def configure(net, config):
         train_split=config.train_split,
         verbose=config.verbose,
         corruption=config.corruption,
+        augmentation=config.augmentation,
         **config.net_params,
     )
     # skorch's set_params refuses the iterator's arguments on an initialised net (it only
@@ -301,6 +312,30 @@ def catching_interrupts():
         yield interruption
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+#: The augmentation of the training batches of the fits in an :func:`augmented_training` block.
+_AUGMENTATION = contextvars.ContextVar("sklearn_ae_augmentation", default=None)
+
+
+@contextlib.contextmanager
+def augmented_training(augmentation):
+    """Train every fit in the block on batches that ``augmentation`` changes (None: as given).
+
+    How :class:`~sklearn_ae.DeepEmbeddedClustering` pretrains its autoencoder on augmented
+    images through the autoencoder's own ``fit``: the estimators read
+    :func:`current_augmentation` when they configure their net.
+    """
+    token = _AUGMENTATION.set(augmentation)
+    try:
+        yield
+    finally:
+        _AUGMENTATION.reset(token)
+
+
+def current_augmentation():
+    """The augmentation of the enclosing :func:`augmented_training` block, or None."""
+    return _AUGMENTATION.get()
 
 
 #: The scope of the meta-estimator whose inner fits are running, if any.

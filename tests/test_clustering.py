@@ -20,6 +20,8 @@ from sklearn_ae import (
     DeepEmbeddedClustering,
     VariationalAutoencoder,
 )
+from sklearn_ae._augmentation import ImageAugmentation
+from sklearn_ae._net import AutoencoderNet
 
 #: A small autoencoder and a short fine-tuning, for the tests that check behaviour, not quality.
 SMALL = dict(
@@ -332,3 +334,154 @@ def test_a_fortran_ordered_x_gives_the_fit_of_a_c_ordered_one():
     f_order = DeepEmbeddedClustering(**params).fit(np.asfortranarray(X))
     np.testing.assert_array_equal(f_order.cluster_centers_, c_order.cluster_centers_)
     np.testing.assert_array_equal(f_order.labels_, c_order.labels_)
+
+
+# --------------------------------------------------------------- augmentation (DEC-DA)
+
+
+def test_image_augmentation_moves_each_image_and_keeps_the_shape():
+    images = torch.zeros((64, 1, 12, 12))
+    images[:, :, 4:8, 4:8] = 1.0  # a square in the middle, away from the border
+    x = images.reshape(64, -1)
+    torch.manual_seed(0)
+    moved = ImageAugmentation((1, 12, 12), shift=0.25)(x)
+    assert moved.shape == x.shape and moved.dtype == x.dtype
+    changed = (moved - x).abs().amax(dim=1) > 1e-3
+    assert changed.all()  # every image got its own, non-zero shift
+    # A shift of at most 25% of 12 pixels: the square's centre moves by at most 3 pixels.
+    grid = torch.arange(12.0)
+    mass = moved.reshape(64, 12, 12)
+    rows = (mass.sum(dim=2) * grid).sum(dim=1) / mass.sum(dim=(1, 2))
+    cols = (mass.sum(dim=1) * grid).sum(dim=1) / mass.sum(dim=(1, 2))
+    assert (rows - 5.5).abs().max() <= 3 + 1e-4 and (cols - 5.5).abs().max() <= 3 + 1e-4
+    assert (rows - 5.5).abs().max() > 1  # and the shifts are not all tiny
+    # The same seed draws the same shifts; no shift and no rotation leave the images.
+    torch.manual_seed(0)
+    again = ImageAugmentation((1, 12, 12), shift=0.25)(x)
+    torch.testing.assert_close(again, moved, rtol=0, atol=0)
+    torch.testing.assert_close(ImageAugmentation((1, 12, 12), 0.0, 0.0)(x), x)
+
+
+def test_image_augmentation_rotates_within_its_bound():
+    bar = torch.zeros((1, 1, 21, 21), dtype=torch.float64)
+    bar[:, :, 10, 2:19] = 1.0  # a horizontal bar through the centre
+    x = bar.reshape(1, -1).repeat(200, 1)
+    torch.manual_seed(0)
+    turned = ImageAugmentation((1, 21, 21), shift=0.0, rotation=10.0)(x).reshape(200, 21, 21)
+    yy, xx = torch.meshgrid(torch.arange(21.0), torch.arange(21.0), indexing="ij")
+    yy, xx = yy.double() - 10, xx.double() - 10
+    # The slope of the bar, by least squares through its mass: tan of the angle.
+    slope = (turned * xx * yy).sum(dim=(1, 2)) / (turned * xx * xx).sum(dim=(1, 2))
+    angles = torch.rad2deg(torch.atan(slope)).abs()
+    assert angles.max() <= 10.5 and angles.max() > 5
+
+
+def test_augmentation_reaches_every_training_batch_and_the_target_is_the_augmented_batch(
+    monkeypatch,
+):
+    X, _ = blobs()  # 90 rows: one batch per epoch of pretraining and of fine-tuning
+    calls, targets = [], []
+
+    def plus_one(x):
+        calls.append(x.clone())
+        return x + 1.0
+
+    get_loss = AutoencoderNet.get_loss
+
+    def spy(self, y_pred, y_true, X=None, training=False):
+        if training:
+            targets.append(y_true.detach().clone())
+        return get_loss(self, y_pred, y_true, X=X, training=training)
+
+    monkeypatch.setattr(AutoencoderNet, "get_loss", spy)
+    dec = fit_small(X, augmentation=plus_one)
+    # One probe of two rows, 5 epochs of pretraining, 3 of fine-tuning.
+    assert len(calls) == 1 + 5 + 3 and len(calls[0]) == 2
+    assert len(targets) == 5 + 3
+    for target in targets:  # the shuffled rows of X, each plus one
+        np.testing.assert_allclose(
+            np.sort(target.numpy() - 1.0, axis=0), np.sort(X, axis=0), rtol=1e-6
+        )
+    # Inference sees the rows as given.
+    np.testing.assert_array_equal(dec.transform(X), dec.estimator_.transform(X))
+    assert len(calls) == 9
+
+
+def test_an_identity_augmentation_gives_the_fit_without_augmentation():
+    # The target of fine-tuning comes from the clean rows, which an identity leaves equal
+    # to the augmented ones: the same fit, step for step.
+    X, _ = blobs()
+    plain = fit_small(X)
+    identity = fit_small(X, augmentation=lambda x: x.clone())
+    np.testing.assert_allclose(identity.cluster_centers_, plain.cluster_centers_, rtol=1e-6)
+    np.testing.assert_array_equal(identity.labels_, plain.labels_)
+
+
+def test_shift_augmentation_changes_the_fit_is_reproducible_and_leaves_torch_alone(digits):
+    X, _ = digits
+    X = X[:300]
+    params = dict(SMALL, n_clusters=10, image_shape=(8, 8))
+    plain = DeepEmbeddedClustering(**params).fit(X)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    one = DeepEmbeddedClustering(**params, augmentation="shift_rotate").fit(X)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+    two = DeepEmbeddedClustering(**params, augmentation="shift_rotate").fit(X)
+    other = DeepEmbeddedClustering(
+        **{**params, "random_state": 1}, augmentation="shift_rotate"
+    ).fit(X)
+    np.testing.assert_array_equal(one.cluster_centers_, two.cluster_centers_)
+    np.testing.assert_array_equal(one.labels_, two.labels_)
+    assert not np.allclose(one.cluster_centers_, plain.cluster_centers_)
+    assert not np.allclose(one.cluster_centers_, other.cluster_centers_)
+    augmentation = one.estimator_.net_.augmentation
+    assert isinstance(augmentation, ImageAugmentation)
+    assert augmentation.image_shape == (1, 8, 8)
+    assert (augmentation.shift, augmentation.rotation) == (0.1, 10.0)
+
+
+def test_the_image_shape_of_a_conv_autoencoder_is_used(digits):
+    X, _ = digits
+    conv = ConvAutoencoder(image_shape=(4, 16), channels=(4,), max_iter=1)
+    dec = DeepEmbeddedClustering(
+        conv, n_clusters=10, max_iter=1, augmentation="shift", random_state=0
+    ).fit(X[:100])
+    assert dec.estimator_.net_.augmentation.image_shape == (1, 4, 16)
+    # Square single-channel images otherwise, as ConvAutoencoder's image_shape=None.
+    dense = fit_small(X[:100], augmentation="shift")
+    assert dense.estimator_.net_.augmentation.image_shape == (1, 8, 8)
+
+
+def test_bad_augmentations_and_image_shapes_are_clear_errors():
+    X, _ = blobs()  # 6 features: not a square
+    with pytest.raises(ValueError, match="The 'augmentation' parameter of DeepEmbeddedClustering"):
+        fit_small(X, augmentation="flip")
+    with pytest.raises(ValueError, match=re.escape(
+        "augmentation='shift' moves images, and image_shape=None takes square single-channel "
+        "ones, but X has 6 features, which is not a square number. Pass "
+        "image_shape=(height, width)"
+    )):
+        fit_small(X, augmentation="shift")
+    with pytest.raises(ValueError, match=re.escape(
+        "image_shape=(4, 4) does not match X: it must be (height, width) or (channels, "
+        "height, width) of positive integers (one may be -1, inferred) with a product of "
+        "n_features=6."
+    )):
+        fit_small(X, augmentation="shift", image_shape=(4, 4))
+    assert fit_small(X, augmentation="shift", image_shape=(2, -1)).labels_.shape == (90,)
+
+    def broken(x):
+        raise RuntimeError("no")
+
+    with pytest.raises(ValueError, match=re.escape(
+        "failed on a batch of 2 rows of X (a torch tensor of shape (2, 6)): RuntimeError('no')"
+    )):
+        fit_small(X, augmentation=broken)
+    with pytest.raises(ValueError, match=re.escape(
+        "must return a torch tensor of the shape and dtype of its input ((2, 6), "
+        "torch.float64); it returned a tensor of shape (2, 5) and dtype torch.float64."
+    )):
+        fit_small(X, augmentation=lambda x: x[:, :5])
+    with pytest.raises(ValueError, match=re.escape("it returned a ndarray.")):
+        fit_small(X, augmentation=lambda x: x.numpy())

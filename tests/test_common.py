@@ -33,6 +33,9 @@ INSTANCES = [ESTIMATORS[name](**FAST_PARAMS[name]) for name in NAMES]
 #: The detector as an ensemble with the code-space term and both views, as its default is.
 INSTANCES.append(ESTIMATORS["ReconstructionOutlierDetector"](
     **FAST_PARAMS["ReconstructionOutlierDetector"], n_estimators=3, n_neighbors=5))
+#: DEC-DA: the clusterer trains on shifted copies; each row is a one-pixel-high image.
+INSTANCES.append(ESTIMATORS["DeepEmbeddedClustering"](
+    **FAST_PARAMS["DeepEmbeddedClustering"], augmentation="shift", image_shape=(1, -1)))
 
 
 def test_every_estimator_has_fast_params():
