@@ -91,12 +91,15 @@ class ClusteringNet(AutoencoderNet):
     def train_step_single(self, batch, **fit_params):
         self._clean_target = None
         if self.augmentation is not None:
+            # In eval mode, as DEC-DA predicts its target: a user's module with dropout or
+            # batch normalisation gets the same target whatever mode the last call left.
+            self._set_training(False)
             module = self.module_
             with torch.no_grad():
                 codes = module.encode(to_tensor(batch[0], device=self.device))
                 q = soft_assignments(codes, module.cluster_centers)
             self._clean_target = sharpened_target(q)
-        return super().train_step_single(batch, **fit_params)
+        return super().train_step_single(batch, **fit_params)  # back in training mode
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         rebuilt, q = y_pred
