@@ -59,9 +59,12 @@ class ImageAugmentation:
         # fraction f of a side is 2 f there.
         tx, ty = uniform(2 * self.shift), uniform(2 * self.shift)
         cos, sin = torch.cos(angle), torch.sin(angle)
+        # A rotation of the pixel grid, written in affine_grid's coordinates, which scale
+        # the width and the height to the same range: rigid on images that are not square.
+        height, width = self.image_shape[1:]
         theta = torch.stack([
-            torch.stack([cos, -sin, tx], dim=1),
-            torch.stack([sin, cos, ty], dim=1),
+            torch.stack([cos, -sin * height / width, tx], dim=1),
+            torch.stack([sin * width / height, cos, ty], dim=1),
         ], dim=1).to(device)
         grid = F.affine_grid(theta, images.shape, align_corners=False)
         out = F.grid_sample(images, grid, mode="bilinear", padding_mode="border",

@@ -485,3 +485,19 @@ def test_bad_augmentations_and_image_shapes_are_clear_errors():
         fit_small(X, augmentation=lambda x: x[:, :5])
     with pytest.raises(ValueError, match=re.escape("it returned a ndarray.")):
         fit_small(X, augmentation=lambda x: x.numpy())
+
+
+def test_image_augmentation_rotates_images_that_are_not_square_rigidly():
+    # A rotation keeps lengths: a bar through the centre of an image three times as wide as
+    # high keeps its spread about the centre when turned by up to 45 degrees, with no
+    # stretch from the aspect ratio (which would make it up to twice as long).
+    bar = torch.zeros((1, 1, 21, 61), dtype=torch.float64)
+    bar[:, :, 10, 22:39] = 1.0
+    x = bar.reshape(1, -1).repeat(50, 1)
+    torch.manual_seed(0)
+    turned = ImageAugmentation((1, 21, 61), shift=0.0, rotation=45.0)(x).reshape(50, 21, 61)
+    yy, xx = torch.meshgrid(torch.arange(21.0), torch.arange(61.0), indexing="ij")
+    radius2 = (yy.double() - 10) ** 2 + (xx.double() - 30) ** 2
+    spread = ((turned * radius2).sum(dim=(1, 2)) / turned.sum(dim=(1, 2))).sqrt()
+    expected = ((bar[0, 0] * radius2).sum() / bar.sum()).sqrt()
+    torch.testing.assert_close(spread, expected.expand(50), rtol=0.05, atol=0)
