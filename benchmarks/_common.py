@@ -18,7 +18,9 @@ Nothing here imports keras; scripts that use it set ``KERAS_BACKEND`` themselves
 import argparse
 import contextlib
 import datetime
+import fnmatch
 import hashlib
+import json
 import os
 import platform
 import shlex
@@ -411,6 +413,31 @@ def command_line():
 
 def now():
     return datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+# ------------------------------------------------------------------------ result caches
+
+
+def load_json(path):
+    """The object stored in the JSON file ``path`` (an exploration's cache), or ``{}``."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_json(path, obj):
+    """Write ``obj`` to the JSON file ``path`` atomically (a reader never sees half)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=0, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def select(names, patterns):
+    """The ``names`` that match one of the fnmatch ``patterns`` (all of them without any)."""
+    if not patterns:
+        return list(names)
+    return [n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)]
 
 
 # ---------------------------------------------------------------------------- results

@@ -44,7 +44,6 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMB
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import fnmatch  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
@@ -551,26 +550,15 @@ def candidates():
 
 
 def load_cache():
-    if CACHE.exists():
-        return json.loads(CACHE.read_text())
-    return {}
+    return C.load_json(CACHE)
 
 
 def save_cache(cache):
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = CACHE.with_name(CACHE.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(cache, indent=0, sort_keys=True))
-    os.replace(tmp, CACHE)
+    C.save_json(CACHE, cache)
 
 
 def key(name, ds, split):
     return f"{name}|{ds}|{split}"
-
-
-def select(names, patterns):
-    if not patterns:
-        return names
-    return [n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)]
 
 
 # -------------------------------------------------------------------------------- run
@@ -580,8 +568,8 @@ def cmd_run(args):
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     reg = candidates()
-    names = select(list(reg), args.only)
-    sets = select(list(SETS), args.sets)
+    names = C.select(list(reg), args.only)
+    sets = C.select(list(SETS), args.sets)
     cache = load_cache()
     for ds in sets:
         todo = [(n, i) for n in names for i in range(N_SPLITS) if key(n, ds, i) not in cache]
@@ -666,7 +654,7 @@ def cmd_report(args):
     reg = candidates()
     all_names = list(reg)
     peers = [p for p in PEERS if p in all_names]
-    pool = select([n for n in all_names if n not in PEERS and not n.startswith("seed+")
+    pool = C.select([n for n in all_names if n not in PEERS and not n.startswith("seed+")
                    and n != "package default"],
                   args.pool)
     sets = list(SETS)
@@ -733,7 +721,7 @@ def cmd_report(args):
                   "worst_set": sets[w], "per_set_auc": dict(zip(sets, map(float, M[r])))}
     print("(rank*: mean rank among the 4 peers IsolationForest, ECOD, KNN, PyOD AE and this "
           "row, 1 = best; worst gap: AUC minus the best of those 4 peers on the worst set)")
-    show = peers + ["OOF 5-fold"] + select(pool, args.show or ["current", "c0*"])
+    show = peers + ["OOF 5-fold"] + C.select(pool, args.show or ["current", "c0*"])
     print("\nPer-set ROC-AUC:")
     print(f"{'set':17s}" + "".join(f"{n[:11]:>12s}" for n in show))
     for b, ds in enumerate(sets):
@@ -814,7 +802,7 @@ def cmd_timing(args):
     import torch
 
     reg = candidates()
-    names = select(list(reg), args.only)
+    names = C.select(list(reg), args.only)
     rng = np.random.RandomState(0)
     # 10,000 x 40: correlated continuous columns, a few binary and count ones
     Zl = rng.normal(size=(10_000, 8))
