@@ -1,11 +1,13 @@
 """Imputation of missing values by a denoising autoencoder: :class:`AutoencoderImputer`."""
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -18,16 +20,22 @@ from ._dense import DenoisingAutoencoder
 from ._meta import draw_seed, unchanged_on_error
 from ._modules import ACTIVATIONS
 
-#: Optimizer steps of the autoencoder that ``max_iter='auto'`` aims at, its bounds on the
-#: epochs, and the rows of a minibatch of ``batch_size='auto'``. These defaults, the
-#: network's and ``noise_level`` were chosen on 8 tables that ``bench_imputation.py`` does
-#: not report (ODDS pima, glass, ionosphere, vowels, letter, vertebral; ADBench SpamBase,
-#: Stamps), at 30% and 50% MCAR.
-AUTO_STEPS, AUTO_EPOCHS, AUTO_BATCH_SIZE = 3_000, (10, 300), 64
+#: Optimizer steps that ``max_iter='auto'`` aims at, over all the autoencoders of the
+#: ensemble together, the bounds on each one's epochs, and the rows of a minibatch of
+#: ``batch_size='auto'``. These defaults, the network's, ``noise_level`` and
+#: ``n_estimators`` were chosen on 8 tables that ``bench_imputation.py`` does not report
+#: (ODDS pima, glass, ionosphere, vowels, letter, vertebral; ADBench SpamBase, Stamps), at
+#: 30% and 50% MCAR, by ``benchmarks/explore_imputer_defaults.py``.
+AUTO_STEPS, AUTO_EPOCHS, AUTO_BATCH_SIZE = 3_000, (2, 300), 64
 
 
 def _is_nan(value):
     return isinstance(value, Real) and math.isnan(value)
+
+
+def auto_max_iter(n_samples, batch_size, steps):
+    """Epochs of about ``steps`` optimizer steps on ``n_samples`` rows, within AUTO_EPOCHS."""
+    return int(np.clip(steps // math.ceil(n_samples / batch_size), *AUTO_EPOCHS))
 
 
 def default_n_components(n_features):
@@ -84,6 +92,12 @@ default='relu'
         entries from the row with its holes at the column means, each further pass
         refills them from the row as last filled.
 
+    n_estimators : int, default=1
+        Number of autoencoders, each trained with its own seed (weights, batches, masking
+        noise); every fill is the average of their reconstructions, which cuts the noise of
+        a single network. With ``max_iter='auto'`` they share the training budget, so more
+        of them cost no more time, each training less.
+
     alpha : float, default=1e-4
         L2 penalty (weight decay) of the autoencoder.
 
@@ -94,8 +108,9 @@ default='relu'
         Learning rate of the Adam optimizer.
 
     max_iter : int or 'auto', default='auto'
-        Epochs of training. ``'auto'``: about 3,000 optimizer steps, within 10 to 300
-        epochs.
+        Epochs of training of each autoencoder. ``'auto'``: about 3,000 optimizer steps
+        over all the autoencoders together (``3000 // n_estimators`` each), within 2 to
+        300 epochs each.
 
     add_indicator : bool, default=False
         If True, a :class:`~sklearn.impute.MissingIndicator` transform is stacked onto the
@@ -118,9 +133,9 @@ default='relu'
 
     Attributes
     ----------
-    autoencoder_ : DenoisingAutoencoder or None
-        The fitted network, on the standardised non-empty features; None when every
-        feature is empty.
+    autoencoders_ : list of DenoisingAutoencoder
+        The fitted networks, on the standardised non-empty features (``n_estimators`` of
+        them); empty when every feature is empty.
 
     mean_ : ndarray of shape (`n_features_in_`,)
         The mean of the observed values of each feature (0 for an empty feature).
@@ -133,7 +148,7 @@ default='relu'
         ``add_indicator=False``.
 
     n_iter_ : int
-        Number of epochs the autoencoder trained (0 without one).
+        Number of epochs each autoencoder trained (0 without any).
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -178,6 +193,7 @@ default='relu'
         "activation": [StrOptions(set(ACTIVATIONS))],
         "noise_level": [Interval(Real, 0, 1, closed="left")],
         "n_fill_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -198,6 +214,7 @@ default='relu'
         activation="relu",
         noise_level=0.25,
         n_fill_iter=1,
+        n_estimators=1,
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=2e-3,
@@ -214,6 +231,7 @@ default='relu'
         self.activation = activation
         self.noise_level = noise_level
         self.n_fill_iter = n_fill_iter
+        self.n_estimators = n_estimators
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -272,8 +290,14 @@ default='relu'
             scale = np.sqrt(squares / np.maximum(counts, 1))
             self.mean_ = mean
             self.scale_ = np.where(scale > 0, scale, 1.0)
-            self.autoencoder_ = None
+            self.autoencoders_ = []
             self.n_iter_ = 0
+            if not self._valid_features_.all() and not self.keep_empty_features:
+                warnings.warn(
+                    "Skipping features without any observed values: "
+                    f"{np.flatnonzero(~self._valid_features_)}. At least one non-missing "
+                    "value is needed for imputation with AutoencoderImputer."
+                )
             if self._valid_features_.any():
                 Z = self._standardised(X, missing)
                 n_features = Z.shape[1]
@@ -287,25 +311,26 @@ default='relu'
                 )
                 max_iter = self.max_iter
                 if max_iter == "auto":
-                    max_iter = int(np.clip(
-                        AUTO_STEPS // math.ceil(len(Z) / batch_size), *AUTO_EPOCHS
-                    ))
-                self.autoencoder_ = DenoisingAutoencoder(
-                    n_components=n_components,
-                    hidden_layer_sizes=self.hidden_layer_sizes,
-                    activation=self.activation,
-                    output_activation="identity",
-                    noise="masking",
-                    noise_level=self.noise_level,
-                    alpha=self.alpha,
-                    batch_size=batch_size,
-                    learning_rate_init=self.learning_rate_init,
-                    max_iter=max_iter,
-                    random_state=draw_seed(self.random_state),
-                    verbose=self.verbose,
-                    device=self.device,
-                ).fit(Z)
-                self.n_iter_ = self.autoencoder_.n_iter_
+                    max_iter = auto_max_iter(len(Z), batch_size,
+                                             AUTO_STEPS // self.n_estimators)
+                random_state = check_random_state(self.random_state)
+                for _ in range(self.n_estimators):
+                    self.autoencoders_.append(DenoisingAutoencoder(
+                        n_components=n_components,
+                        hidden_layer_sizes=self.hidden_layer_sizes,
+                        activation=self.activation,
+                        output_activation="identity",
+                        noise="masking",
+                        noise_level=self.noise_level,
+                        alpha=self.alpha,
+                        batch_size=batch_size,
+                        learning_rate_init=self.learning_rate_init,
+                        max_iter=max_iter,
+                        random_state=draw_seed(random_state),
+                        verbose=self.verbose,
+                        device=self.device,
+                    ).fit(Z))
+                self.n_iter_ = self.autoencoders_[0].n_iter_
         return self
 
     def _standardised(self, X, missing):
@@ -340,12 +365,14 @@ default='relu'
         out = X.copy() if self.keep_empty_features else X[:, valid].copy()
         if self.keep_empty_features:
             out[:, ~valid] = np.where(missing[:, ~valid], 0, X[:, ~valid])
-        if self.autoencoder_ is not None:
+        if self.autoencoders_:
             Z = self._standardised(X, missing)
             holes = np.isnan(Z)
             filled = Z
             for _ in range(self.n_fill_iter):
-                rebuilt = self.autoencoder_.reconstruct(filled)
+                rebuilt = np.mean(
+                    [member.reconstruct(filled) for member in self.autoencoders_], axis=0
+                )
                 filled = np.where(holes, rebuilt, Z)
             imputed = filled * self.scale_[valid] + self.mean_[valid]
             columns = np.flatnonzero(valid) if self.keep_empty_features else slice(None)

@@ -32,6 +32,7 @@ def low_rank_with_holes(n=200, n_features=6, share=0.2, seed=0):
     return X, np.where(mask, np.nan, X), mask
 
 
+@pytest.mark.filterwarnings("ignore:Skipping features without any observed values")
 @settings(**HYPOTHESIS)
 @given(
     mask=hnp.arrays(bool, st.tuples(st.integers(1, 12), st.integers(1, 4)),
@@ -85,22 +86,38 @@ def test_all_missing_columns_dropped_or_kept_as_in_simple_imputer():
     X[:, 1] = np.nan
     names = [f"x{i}" for i in range(6)]
     for keep in (False, True):
-        ours = make("AutoencoderImputer", keep_empty_features=keep).fit(X)
         with warnings.catch_warnings():
-            # SimpleImputer warns that it drops the empty column; ours does so silently.
+            # Both warn that they drop the empty column (tested below).
             warnings.filterwarnings("ignore", "Skipping features without any observed")
+            ours = make("AutoencoderImputer", keep_empty_features=keep).fit(X)
             theirs = SimpleImputer(keep_empty_features=keep).fit(X)
             assert ours.transform(X).shape == theirs.transform(X).shape
         assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
         assert list(ours.get_feature_names_out()) == (names if keep else names[:1] + names[2:])
 
 
+def test_dropping_empty_features_warns_as_simple_imputer_does():
+    _, X, _ = low_rank_with_holes()
+    X[:, [1, 4]] = np.nan
+    msg = ("Skipping features without any observed values: [1 4]. At least one non-missing "
+           "value is needed for imputation with AutoencoderImputer.")
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        out = make("AutoencoderImputer").fit(X).transform(X)
+    assert out.shape == (len(X), 4)
+    with warnings.catch_warnings():
+        # kept, or none empty: nothing is skipped, no warning
+        warnings.filterwarnings("error", "Skipping features")
+        make("AutoencoderImputer", keep_empty_features=True).fit(X)
+        make("AutoencoderImputer").fit(low_rank_with_holes()[1])
+
+
 def test_every_column_empty():
     X = np.full((5, 2), np.nan)
-    assert make("AutoencoderImputer").fit_transform(X).shape == (5, 0)
+    with pytest.warns(UserWarning, match=re.escape("without any observed values: [0 1]")):
+        assert make("AutoencoderImputer").fit_transform(X).shape == (5, 0)
     imputer = make("AutoencoderImputer", keep_empty_features=True).fit(X)
     np.testing.assert_array_equal(imputer.transform(X), np.zeros((5, 2)))
-    assert imputer.autoencoder_ is None and imputer.n_iter_ == 0
+    assert imputer.autoencoders_ == [] and imputer.n_iter_ == 0
 
 
 def test_add_indicator_appends_missing_indicator_columns():
@@ -170,5 +187,36 @@ def test_n_fill_iter_refills_from_the_last_fill():
     Z = (X - one.mean_) / one.scale_
     filled = Z
     for _ in range(3):
-        filled = np.where(mask, one.autoencoder_.reconstruct(filled), Z)
+        filled = np.where(mask, one.autoencoders_[0].reconstruct(filled), Z)
     np.testing.assert_allclose(b[mask], (filled * one.scale_ + one.mean_)[mask])
+
+
+def test_n_estimators_averages_differently_seeded_autoencoders():
+    _, X, mask = low_rank_with_holes()
+    one = make("AutoencoderImputer", random_state=0).fit(X)
+    three = make("AutoencoderImputer", n_estimators=3, random_state=0).fit(X)
+    assert len(three.autoencoders_) == 3
+    seeds = {member.random_state for member in three.autoencoders_}
+    assert len(seeds) == 3
+    # The first member is the single imputer's network: same seed, same weights.
+    assert three.autoencoders_[0].random_state == one.autoencoders_[0].random_state
+    a, b = one.transform(X), three.transform(X)
+    np.testing.assert_array_equal(a[~mask], X[~mask])
+    np.testing.assert_array_equal(b[~mask], X[~mask])
+    assert not np.allclose(a[mask], b[mask])
+    # By hand: the holes get the members' mean reconstruction.
+    Z = (X - three.mean_) / three.scale_  # NaN in the holes, as the members take them
+    rebuilt = np.mean([m.reconstruct(Z) for m in three.autoencoders_], axis=0)
+    np.testing.assert_allclose(b[mask], (rebuilt * three.scale_ + three.mean_)[mask])
+    again = make("AutoencoderImputer", n_estimators=3, random_state=0).fit_transform(X)
+    np.testing.assert_array_equal(b, again)
+
+
+def test_auto_max_iter_shares_the_budget_between_the_autoencoders():
+    from sklearn_ae._impute import AUTO_STEPS
+
+    _, X, _ = low_rank_with_holes(n=640)  # 10 batches of 64 rows per epoch
+    one = AutoencoderImputer(hidden_layer_sizes=(4,), random_state=0).fit(X)
+    five = AutoencoderImputer(hidden_layer_sizes=(4,), n_estimators=5, random_state=0).fit(X)
+    assert one.autoencoders_[0].max_iter == AUTO_STEPS // 10
+    assert all(m.max_iter == AUTO_STEPS // 5 // 10 for m in five.autoencoders_)
