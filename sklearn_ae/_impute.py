@@ -92,11 +92,12 @@ default='relu'
         entries from the row with its holes at the column means, each further pass
         refills them from the row as last filled.
 
-    n_estimators : int, default=1
+    n_estimators : int, default=5
         Number of autoencoders, each trained with its own seed (weights, batches, masking
         noise); every fill is the average of their reconstructions, which cuts the noise of
-        a single network. With ``max_iter='auto'`` they share the training budget, so more
-        of them cost no more time, each training less.
+        a single network. With ``max_iter='auto'`` they share the budget of optimizer
+        steps, so on large tables more of them cost no more time (each trains less); on
+        small ones each stops early on its own and the time grows with their number.
 
     alpha : float, default=1e-4
         L2 penalty (weight decay) of the autoencoder.
@@ -214,7 +215,7 @@ default='relu'
         activation="relu",
         noise_level=0.25,
         n_fill_iter=1,
-        n_estimators=1,
+        n_estimators=5,
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=2e-3,

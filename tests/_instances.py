@@ -20,7 +20,7 @@ AUTOENCODERS = [name for name in NAMES if issubclass(ESTIMATORS[name], BaseAutoe
 
 #: Small, fast settings for each estimator under the checks; every other parameter is default.
 FAST_PARAMS = {
-    "AutoencoderImputer": dict(hidden_layer_sizes=(8,), max_iter=5),
+    "AutoencoderImputer": dict(hidden_layer_sizes=(8,), max_iter=5, n_estimators=2),
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=5),
     # Also more than speed: the outlier checks want both labels among the training rows of
     # make_blobs, and the default estimator rebuilds those 2-D blobs so well that
