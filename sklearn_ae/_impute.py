@@ -149,7 +149,8 @@ default='relu'
         ``add_indicator=False``.
 
     n_iter_ : int
-        Number of epochs each autoencoder trained (0 without any).
+        Number of epochs the first autoencoder trained (0 without any); each one's is
+        ``autoencoders_[i].n_iter_``, as each may stop early on its own.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -178,13 +179,16 @@ default='relu'
     --------
     >>> import numpy as np
     >>> from sklearn_ae import AutoencoderImputer
-    >>> X = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 6.0], [np.nan, 8.0]])
-    >>> imputer = AutoencoderImputer(max_iter=20, random_state=0)
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(40, 2)) @ rng.normal(size=(2, 4))
+    >>> X[rng.rand(*X.shape) < 0.2] = np.nan
+    >>> imputer = AutoencoderImputer(max_iter=10, random_state=0)
     >>> X_filled = imputer.fit_transform(X)
     >>> bool(np.isnan(X_filled).any())
     False
-    >>> X_filled[0]
-    array([1., 2.])
+    >>> observed = ~np.isnan(X)
+    >>> bool(np.array_equal(X_filled[observed], X[observed]))
+    True
     """
 
     _parameter_constraints: dict = {
