@@ -11,6 +11,7 @@ docs in :mod:`sklearn_ae._docstrings`.
 """
 
 import copy
+import math
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
@@ -119,7 +120,7 @@ class BaseAutoencoder(
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "shuffle": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -661,8 +662,10 @@ class BaseAutoencoder(
             net_params=self._net_params(),
             early_stopping=EarlyStoppingConfig(
                 monitor="valid_loss" if validate else "train_loss",
-                patience=self.n_iter_no_change,
-                threshold=self.tol,
+                # tol=None: no stopping rule, max_iter epochs (the best validation
+                # epoch's weights are still restored with early_stopping=True).
+                patience=self.n_iter_no_change if self.tol is not None else math.inf,
+                threshold=self.tol if self.tol is not None else 0.0,
                 load_best=validate,
             ),
             callbacks=callbacks,

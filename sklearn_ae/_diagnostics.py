@@ -73,6 +73,8 @@ def warn_if_not_converged(estimator, net, epochs_run):
             return
     stopper = dict(net.callbacks_)["early_stopping"]
     converged = stopper.misses_ >= stopper.patience
+    if estimator.tol is None:  # max_iter epochs asked for, as SGDClassifier's tol=None
+        return
     if epochs_run >= estimator.max_iter_ and not converged and estimator.max_iter != "auto":
         monitored = "validation" if net.train_split is not None else "training"
         advice = (

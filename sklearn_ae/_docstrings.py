@@ -51,10 +51,15 @@ loss : {{'mse', 'mae', 'bce', 'huber', 'trimmed_mae'}}, default='mse'
         shows whether the loss was still falling). Either way, a fit whose loss ends over
         twice its lowest warns that the optimizer overshot.
 
-    tol : float, default=1e-4
+    tol : float or None, default=1e-4
         Relative tolerance of the stopping rule: training stops when the monitored loss
         (training loss, or validation loss with ``early_stopping=True``) has not improved by
         at least ``tol`` times its best value for ``n_iter_no_change`` consecutive epochs.
+        ``None`` turns the rule off: training runs exactly ``max_iter`` epochs, without a
+        :class:`~sklearn.exceptions.ConvergenceWarning` for reaching them, as ``tol=None``
+        does in :class:`~sklearn.linear_model.SGDClassifier` and
+        :class:`~sklearn_ae.DeepEmbeddedClustering`; with ``early_stopping=True`` the
+        weights of the best validation epoch are still the ones kept.
 
     shuffle : bool, default=True
         Whether to shuffle the samples at every epoch.

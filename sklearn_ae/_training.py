@@ -90,7 +90,7 @@ class EarlyStoppingConfig:
     """Settings of the net's ``early_stopping`` callback for one training call."""
 
     monitor: str
-    patience: int
+    patience: int | float  # math.inf: no stopping rule (tol=None)
     threshold: float
     load_best: bool
 

@@ -233,6 +233,21 @@ def test_stops_when_the_training_loss_stalls():
     assert ae.n_iter_ == 4  # the first epoch sets the reference, then 3 misses
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_tol_none_trains_max_iter_epochs_without_a_warning(early_stopping):
+    # tol=1.0 stops after n_iter_no_change=3 misses (above); tol=None never stops early
+    # and, having been asked for max_iter epochs, does not warn that it reached them.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ae = AutoencoderTransformer(
+            hidden_layer_sizes=(8,), max_iter=8, tol=None, n_iter_no_change=3,
+            early_stopping=early_stopping, random_state=0,
+        ).fit(low_rank())
+    assert ae.n_iter_ == 8
+    if early_stopping:  # the best validation epoch's weights are still the ones kept
+        assert ae.best_validation_score_ == max(ae.validation_scores_)
+
+
 def test_early_stopping_records_validation_scores_and_keeps_the_best():
     X = low_rank(n=300)
     ae = AutoencoderTransformer(
