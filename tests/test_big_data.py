@@ -151,8 +151,12 @@ def test_memmap_fit_and_inference_make_no_copy_of_the_data(tmp_path):
     # Then the pages are resident, and a step that copied the data would show it in full;
     # what shows is a few batches of 1024 rows and their temporaries.
     for step in ["fit with warm_start", "partial_fit", "fit with early_stopping", "transform",
-                 "score_samples", "transform by a float64 network"]:
+                 "score_samples"]:
         assert growth[step] < 0.4, (step, growth)
+    # The float64 network casts each batch to float64, 4 MB here (0.1 of the data), and the
+    # allocator may keep a few such buffers: 0.2 to 0.404 measured (CI). A copy of X would
+    # be 1.0 (float32) or 2.0 (float64), far above.
+    assert growth["transform by a float64 network"] < 0.6, growth
     assert growth["control: np.array(X)"] > 0.9, growth
 
 
