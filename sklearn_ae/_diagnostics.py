@@ -52,7 +52,8 @@ def warn_if_not_converged(estimator, net, epochs_run):
 
     An overshoot (the last epoch's loss over :data:`OVERSHOOT` times the lowest of the fit)
     is the louder problem and the only one reported; otherwise a fit that used up an int
-    ``max_iter`` before the stopping rule fired raises scikit-learn's ConvergenceWarning.
+    ``max_iter`` before the stopping rule fired raises scikit-learn's ConvergenceWarning
+    (not with ``tol=None``, which has no stopping rule).
     """
     losses = estimator.loss_curve_[len(estimator.loss_curve_) - epochs_run:]
     if net.train_split is None and losses:  # (a validation split keeps the best epoch)
@@ -71,10 +72,10 @@ def warn_if_not_converged(estimator, net, epochs_run):
                 ConvergenceWarning,
             )
             return
+    if estimator.tol is None:  # no stopping rule: max_iter epochs were asked for
+        return
     stopper = dict(net.callbacks_)["early_stopping"]
     converged = stopper.misses_ >= stopper.patience
-    if estimator.tol is None:  # max_iter epochs asked for, as SGDClassifier's tol=None
-        return
     if epochs_run >= estimator.max_iter_ and not converged and estimator.max_iter != "auto":
         monitored = "validation" if net.train_split is not None else "training"
         advice = (
