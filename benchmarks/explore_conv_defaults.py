@@ -347,10 +347,9 @@ noisy (by those, every candidate was eligible too). The default shipped is the c
 five tasks: {chosen}. Its code, 7 x 7 x 16
 = 784 values for 28 x 28 images, is twice as wide as the previous default's (392), which
 accounts for part of its gain in reconstruction; an epoch takes {sec_chosen / ref_time:.2f}x
-the previous default's. With `max_iter='auto'` (about 8,000 optimizer steps, at least 10
-epochs), batches of 64 also mean fewer epochs than batches of 200: on 12,000 images 42
-epochs instead of 133, so a default fit there takes less time than before (not measured
-here: every figure above is for 10 epochs).
+the previous default's. Every figure above is for 10 epochs; how long the chosen network
+trains by default (`max_iter='auto'`, `tol`) was chosen afterwards, in the section
+`conv-budget` (`explore_conv_budget.py`).
 """
     C.publish("conv-defaults", body, C.RESULTS_PATH)
 
