@@ -100,11 +100,12 @@ class BaseAutoencoder(
     :meth:`_store_module_attributes` (fitted attributes read off the module),
     :meth:`_net_params` and ``_net_class`` (a net with another loss), and the class
     attribute ``_stochastic_code`` (True where the code is a distribution); where its
-    training defaults differ, ``_auto_batch_size`` (the batch size of ``batch_size='auto'``)
-    and ``_doc_values`` (the sentences of the shared docs that explain them). For a network
-    of the user's own (``encoder`` and ``decoder``, which replace :meth:`_module_params`):
-    :meth:`_input_shape` (the shape in which its encoder receives a sample) and
-    ``_custom_module_class`` (the module that wraps it).
+    training defaults differ, ``_auto_batch_size`` (the batch size of ``batch_size='auto'``),
+    ``_auto_steps`` (the optimizer steps of ``max_iter='auto'``) and ``_doc_values`` (the
+    sentences of the shared docs that explain them). For a network of the user's own
+    (``encoder`` and ``decoder``, which replace :meth:`_module_params`): :meth:`_input_shape`
+    (the shape in which its encoder receives a sample) and ``_custom_module_class`` (the
+    module that wraps it).
 
     **Hooks for the meta-estimators of the package.** :meth:`_transform` (codes),
     :meth:`_score_samples` and :meth:`_predict` take `X` that is already validated, so that
@@ -150,10 +151,22 @@ class BaseAutoencoder(
             "The default is twice Adam's usual 1e-3: for\n        "
             "the step budget of ``max_iter='auto'`` it reached a lower reconstruction error."
         ),
+        "max_iter_auto_doc": (
+            "``'auto'`` picks enough\n"
+            "        epochs for about 8,000 optimizer steps, at least 10 and at most 200:\n"
+            "        small data sets get many epochs, large ones few, so that from 40 to 800\n"
+            "        batches per epoch the default fit takes about as long whatever the number\n"
+            "        of samples (above that, 10 epochs, whose time grows with the data)."
+        ),
+        "tol_default_doc": "1e-4",
+        "tol_doc": "",
     }
 
     #: The batch size of ``batch_size='auto'`` (at most ``n_samples``); a family may differ.
     _auto_batch_size = 200
+
+    #: The optimizer steps that ``max_iter='auto'`` aims at; a family may differ.
+    _auto_steps = AUTO_STEPS
 
     #: The module that holds a user's encoder and decoder; the VAE's holds a posterior.
     _custom_module_class = CustomAutoencoderModule
@@ -486,7 +499,8 @@ class BaseAutoencoder(
         if self.max_iter != "auto":
             return self.max_iter
         steps_per_epoch = -(-n_samples // batch_size)
-        return int(np.clip(AUTO_STEPS // steps_per_epoch, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS))
+        return int(np.clip(self._auto_steps // steps_per_epoch, AUTO_MIN_EPOCHS,
+                           AUTO_MAX_EPOCHS))
 
     def _can_warm_start(self, X_tensor):
         if not (self.warm_start and hasattr(self, "net_")):

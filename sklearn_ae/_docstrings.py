@@ -39,19 +39,16 @@ loss : {{'mse', 'mae', 'bce', 'huber', 'trimmed_mae'}}, default='mse'
         Initial learning rate of the optimizer. {learning_rate_init_doc}
 
     max_iter : int or 'auto', default='auto'
-        Maximum number of epochs (passes over the training data). ``'auto'`` picks enough
-        epochs for about 8,000 optimizer steps, at least 10 and at most 200: small data sets
-        get many epochs, large ones few, so that from 40 to 800 batches per epoch the
-        default fit takes about as long whatever the number of samples (above that, 10
-        epochs, whose time grows with the data). The value used is stored in
-        ``max_iter_``. A fit that reaches an int ``max_iter`` before the stopping rule
-        fires raises a :class:`~sklearn.exceptions.ConvergenceWarning`, as in
+        Maximum number of epochs (passes over the training data). {max_iter_auto_doc}
+        The value used is stored in ``max_iter_``. A fit that reaches an int ``max_iter``
+        before the stopping rule fires raises a
+        :class:`~sklearn.exceptions.ConvergenceWarning`, as in
         :class:`~sklearn.neural_network.MLPRegressor`; with ``'auto'`` the budget is a
         deliberate trade of time for quality and no warning is raised (``loss_curve_``
         shows whether the loss was still falling). Either way, a fit whose loss ends over
         twice its lowest warns that the optimizer overshot.
 
-    tol : float or None, default=1e-4
+    tol : float or None, default={tol_default_doc}
         Relative tolerance of the stopping rule: training stops when the monitored loss
         (training loss, or validation loss with ``early_stopping=True``) has not improved by
         at least ``tol`` times its best value for ``n_iter_no_change`` consecutive epochs.
@@ -59,7 +56,7 @@ loss : {{'mse', 'mae', 'bce', 'huber', 'trimmed_mae'}}, default='mse'
         :class:`~sklearn.exceptions.ConvergenceWarning` for reaching them, as ``tol=None``
         does in :class:`~sklearn.linear_model.SGDClassifier` and
         :class:`~sklearn_ae.DeepEmbeddedClustering`; with ``early_stopping=True`` the
-        weights of the best validation epoch are still the ones kept.
+        weights of the best validation epoch are still the ones kept.{tol_doc}
 
     shuffle : bool, default=True
         Whether to shuffle the samples at every epoch.

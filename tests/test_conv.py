@@ -145,6 +145,27 @@ def test_auto_batch_size_is_the_family_s_own():
     assert ConvAutoencoder(**FAST).fit(X).batch_size_ == 64
 
 
+def test_auto_budget_is_the_family_s_own():
+    # Images aim at 16,000 optimizer steps with no stopping rule (chosen for this family by
+    # benchmarks/explore_conv_budget.py); the other families at 8,000, with tol=1e-4.
+    from sklearn_ae import AutoencoderTransformer
+
+    assert ConvAutoencoder().tol is None
+    assert AutoencoderTransformer().tol == 1e-4
+    # 12,000 images in batches of 64 make 188 steps per epoch; 60,000 make 938.
+    assert ConvAutoencoder()._resolve_max_iter(12_000, 64) == 16_000 // 188 == 85
+    assert ConvAutoencoder()._resolve_max_iter(60_000, 64) == 17
+    assert AutoencoderTransformer()._resolve_max_iter(12_000, 64) == 8_000 // 188 == 42
+    assert ConvAutoencoder()._resolve_max_iter(3_000, 64) == 200  # clipped
+    assert ConvAutoencoder()._resolve_max_iter(10**6, 64) == 10  # clipped
+    # A default fit trains every epoch of its budget and, asked for them, does not warn.
+    X = images(n=100, shape=(1, 8, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ae = ConvAutoencoder(**{**FAST, "max_iter": 4}).fit(X)
+    assert ae.n_iter_ == 4
+
+
 def test_mostly_blank_images_do_not_collapse_to_a_constant(digits):
     # Digits drawn at 16x16 on a blank 28x28 canvas are mostly zeros, as MNIST is. With zero
     # output biases the sigmoid started every pixel at 0.5; pulling them all down grew the
