@@ -433,6 +433,15 @@ def save_json(path, obj):
     os.replace(tmp, path)
 
 
+def update_json(path, key, value):
+    """Set ``key`` to ``value`` in the JSON file ``path``, under the results lock, so that two
+    processes that share a cache never lose each other's entries."""
+    with _locked(path):
+        cache = load_json(path)
+        cache[key] = value
+        save_json(path, cache)
+
+
 def select(names, patterns):
     """The ``names`` that match one of the fnmatch ``patterns`` (all of them without any)."""
     if not patterns:

@@ -65,6 +65,15 @@ def add_noise(X, seed):
     return np.clip(noisy, *CLIP).astype(np.float32)
 
 
+def load_data(quick):
+    """Training images (float32; 10,000 for a quick run), test images, and their noisy
+    copies, drawn once with a fixed seed."""
+    X, _ = C.load_fashion_mnist("train", 10_000 if quick else None)
+    X_test, _ = C.load_fashion_mnist("test")
+    return (np.ascontiguousarray(X, dtype=np.float32), X_test,
+            add_noise(X_test, seed=12345))
+
+
 def mse(a, b):
     return float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
 
@@ -182,10 +191,7 @@ def main(argv=None):
     from sklearn_ae import ConvAutoencoder
 
     machine = C.machine_description()
-    X, _ = C.load_fashion_mnist("train", 10_000 if args.quick else None)
-    X_test, _ = C.load_fashion_mnist("test")
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    X_test_noisy = add_noise(X_test, seed=12345)
+    X, X_test, X_test_noisy = load_data(args.quick)
     noisy_mse = mse(X_test_noisy, X_test)
     # The estimator at its defaults, but for the seed's corruption and fixed budget.
     est = ConvAutoencoder(image_shape=(1, 28, 28), noise="gaussian", noise_level=NOISE,
@@ -343,10 +349,7 @@ def budget_auto(args, threads):
     """The denoiser at every default but the noise (``max_iter='auto'``, ``tol=None``)."""
     from sklearn_ae import ConvAutoencoder
 
-    X, _ = C.load_fashion_mnist("train", 10_000 if args.quick else None)
-    X_test, _ = C.load_fashion_mnist("test")
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    X_test_noisy = add_noise(X_test, seed=12345)
+    X, X_test, X_test_noisy = load_data(args.quick)
     est = ConvAutoencoder(image_shape=(1, 28, 28), noise="gaussian", noise_level=NOISE,
                           clip=CLIP, random_state=args.seed)
     t0 = time.perf_counter()

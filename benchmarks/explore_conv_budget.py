@@ -61,7 +61,6 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -147,20 +146,6 @@ def epochs_of(name, n, losses):
 # --------------------------------------------------------------------------------- run
 
 
-def load_cache():
-    return json.loads(CACHE.read_text()) if CACHE.exists() else {}
-
-
-def save_result(key, result):
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    with C._locked(CACHE):
-        cache = load_cache()
-        cache[key] = result
-        tmp = CACHE.with_name(CACHE.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(cache, indent=0, sort_keys=True))
-        os.replace(tmp, CACHE)
-
-
 def claim(key):
     """Claim a job for this process (False if another has it)."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -237,14 +222,14 @@ def cmd_run(args):
     data = {}
     for n, fit in jobs:
         key = job_key(n, fit)
-        if key in load_cache() or not claim(key):
+        if key in C.load_json(CACHE) or not claim(key):
             continue
         data_name = FITS[fit][0]
         if data_name not in data:
             data[data_name] = split(data_name)
         print(f"{key}: {scored_epochs(n)[0]} epochs", flush=True)
         result = run_one(n, fit, data[data_name])
-        save_result(key, result)
+        C.update_json(CACHE, key, result)
         print(f"{key}: done in {result['fit_s']:.0f} s", flush=True)
     return 0
 
@@ -267,8 +252,8 @@ def score_of(cache, name, n, task):
 def tables(cache):
     names = list(CANDIDATES)
     tasks = task_list()
-    raw = np.array([[score_of(cache, c, n, t)[0] for n, t in tasks] for c in names])
-    epochs = np.array([[score_of(cache, c, n, t)[1] for n, t in tasks] for c in names])
+    cells = np.array([[score_of(cache, c, n, t) for n, t in tasks] for c in names])
+    raw, epochs = cells[..., 0], cells[..., 1].astype(int)
     higher = np.array([TASKS[t][2] for _, t in tasks])
     ref = raw[names.index(CURRENT)]
     norm = np.where(higher, np.log(raw / ref), np.log(ref / raw))
@@ -289,7 +274,7 @@ def choose(norm, seconds, names, tasks):
 
 
 def cmd_report(args):
-    cache = load_cache()
+    cache = C.load_json(CACHE)
     missing = [job_key(n, f) for n in SIZES for f in FITS if job_key(n, f) not in cache]
     if missing:
         print(f"not complete: {missing}")
@@ -356,8 +341,7 @@ def publish(cache, names, tasks, raw, norm, epochs, seconds, folds, chosen):
             curve_rows.append([f"{fit} {n // 1000}k", " · ".join(f"{e}: {v:.5f}"
                                                               for e, v in pts)])
     stops = "; ".join(
-        f"{fit} {n // 1000}k: " + (str(stop_epoch(cache[job_key(n, fit)]["losses"]))
-                                   if stop_epoch(cache[job_key(n, fit)]["losses"]) else "never")
+        f"{fit} {n // 1000}k: {stop_epoch(cache[job_key(n, fit)]['losses']) or 'never'}"
         for n in SIZES for fit in FITS)
     body = f"""## Choosing ConvAutoencoder's training budget out of fold (`explore_conv_budget.py`)
 

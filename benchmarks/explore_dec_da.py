@@ -18,8 +18,6 @@ Usage::
 """
 
 import argparse
-import json
-import os
 import sys
 
 import _common as C
@@ -29,42 +27,28 @@ CACHE = C.BENCH_DIR / "_out" / "explore_dec_da.json"
 LOADERS = {"MNIST": C.load_mnist, "Fashion-MNIST": C.load_fashion_mnist}
 
 
-def load_cache():
-    return json.loads(CACHE.read_text()) if CACHE.exists() else {}
-
-
-def save(key, result):
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with C._locked(CACHE):
-        cache = load_cache()
-        cache[key] = result
-        tmp = CACHE.with_name(f"{CACHE.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(cache, indent=0, sort_keys=True))
-        os.replace(tmp, CACHE)
-
-
 def cmd_run(args):
     X_train, _ = LOADERS[args.dataset]("train")
     X_test, y_test = LOADERS[args.dataset]("test")
     for p in args.pretraining:
         key = f"{args.dataset}|{args.augmentation}|{p}|{args.fine_tuning}|{args.seed}"
-        if key in load_cache():
+        if key in C.load_json(CACHE):
             continue
         label = f"DEC-DA {args.dataset} {args.augmentation} {p} + {args.fine_tuning}"
         result = dec_run(label, X_train, X_test, y_test, args.seed, p, args.fine_tuning,
                          **{**DEC_DA, "augmentation": args.augmentation})
         result["load"] = C.load_average()
-        save(key, result)
+        C.update_json(CACHE, key, result)
     return 0
 
 
 def cmd_report(args):
-    cache = load_cache()
+    cache = C.load_json(CACHE)
     rows = []
-    for key, r in sorted(cache.items(), key=lambda kv: (kv[0].split("|")[0],
-                                                        kv[0].split("|")[1],
-                                                        int(kv[0].split("|")[2]))):
-        data, aug, p, f, seed = key.split("|")
+    # Keys are data|augmentation|pretraining|fine-tuning|seed: sort by data, augmentation,
+    # then budget.
+    entries = [(key.split("|"), r) for key, r in cache.items()]
+    for (data, aug, p, f, seed), r in sorted(entries, key=lambda e: (*e[0][:2], int(e[0][2]))):
         rows.append([data, f"`{aug}`", f"{p} + {f}", f"{r['nmi']:.3f}", f"{r['ari']:.3f}",
                      f"{r['acc']:.3f}", C.fmt_s(r["fit"]), seed, r.get("load", "")])
     table = C.md_table(["data", "augmentation", "epochs (pretraining + fine-tuning)",
